@@ -1,0 +1,3 @@
+// Package ingest reads batches into Arrow record batches, profiles them and
+// checks them against a trusted reference.
+package ingest

@@ -1,0 +1,2 @@
+// Package lineage records, signs, verifies and diffs dataset manifests.
+package lineage

@@ -1,0 +1,192 @@
+// Package store is cairn's view of "a flat namespace of objects": a local
+// directory, an S3 bucket prefix, or memory.
+//
+// Keys are slash-separated relative paths of valid UTF-8 with no empty, "."
+// or ".." segments and no NUL bytes (see [ValidKey]). Keys are compared as
+// bytes: no Unicode normalization, no case folding. Every implementation
+// lists in ascending byte order of key, so a dataset enumerated from any store
+// is enumerated in the same order.
+//
+// Implementations live in subpackages: store/local (a directory confined with
+// os.Root), store/s3 (minio-go), store/mem (tests and examples). The
+// conformance suite in store/storetest is run against each of them.
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"iter"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// ErrNotExist reports that an object does not exist. It satisfies
+// errors.Is(err, fs.ErrNotExist).
+var ErrNotExist = fs.ErrNotExist
+
+// ErrInvalidKey reports a key that is not a valid object key (see ValidKey).
+var ErrInvalidKey = errors.New("invalid object key")
+
+// ErrSizeMismatch reports that a Put received more or fewer bytes than the
+// size it declared, or that an object changed size while it was being read.
+var ErrSizeMismatch = errors.New("size mismatch")
+
+// Error records an operation on one object that failed. Err is the class of
+// failure (ErrNotExist, ErrInvalidKey, ErrSizeMismatch, or a backend error)
+// and is returned by Unwrap.
+type Error struct {
+	Op  string // "list", "stat", "open", "read", "put", "delete"
+	Key string // the object key (or prefix, for list)
+	Err error
+}
+
+func (e *Error) Error() string { return e.Op + " " + quoteKey(e.Key) + ": " + e.Err.Error() }
+func (e *Error) Unwrap() error { return e.Err }
+
+func quoteKey(k string) string {
+	if k == "" {
+		return `""`
+	}
+	if utf8.ValidString(k) && !strings.ContainsAny(k, " \t\n\"") {
+		return k
+	}
+	return fmt.Sprintf("%q", k)
+}
+
+// Info describes one object. Size is always set; the other fields are set
+// where the backend has them and are empty otherwise. Cryptographic checks in
+// cairn never rely on ETag or Checksums: they are store metadata, recorded
+// for the cheap "metadata" verification mode.
+type Info struct {
+	Key       string
+	Size      int64
+	ModTime   time.Time         // zero if unknown
+	VersionID string            // object version, on versioned buckets
+	ETag      string            // without surrounding quotes
+	Checksums map[string]string // algorithm ("CRC32C", "SHA256", ...) -> value as the backend reports it
+}
+
+// Store is a flat namespace of objects.
+//
+// All methods are safe for concurrent use. Every method that takes a key
+// returns an *Error wrapping ErrInvalidKey for a key that fails ValidKey,
+// and one wrapping ErrNotExist (so errors.Is(err, fs.ErrNotExist) holds)
+// when the object is missing.
+type Store interface {
+	// List yields the objects whose keys start with prefix, in ascending
+	// byte order of key. An empty prefix lists everything. The prefix is a
+	// plain string prefix, not a directory: "a/b" matches "a/b", "a/bc" and
+	// "a/b/c". Listing stops when the caller stops ranging; no goroutine or
+	// connection outlives the loop. An error is yielded once, as the last
+	// element.
+	List(ctx context.Context, prefix string) iter.Seq2[Info, error]
+
+	// Stat returns the object's Info.
+	Stat(ctx context.Context, key string) (Info, error)
+
+	// Open opens the object for random access. The returned Object reads
+	// one consistent version of the object: if the object is replaced or
+	// deleted after Open, reads either still see the version that was
+	// opened or fail with an error; they never mix versions. ctx governs
+	// the reads made through the Object until it is closed.
+	Open(ctx context.Context, key string) (Object, error)
+
+	// Put stores exactly size bytes read from r under key, replacing any
+	// object already there. It is atomic: concurrent readers see the old
+	// object or the new one, never a mix, and a Put that fails (including
+	// when r yields more or fewer than size bytes, which wraps
+	// ErrSizeMismatch) leaves the old object in place.
+	Put(ctx context.Context, key string, r io.Reader, size int64) error
+
+	// Delete removes the object. Deleting a missing object returns an
+	// error wrapping ErrNotExist.
+	Delete(ctx context.Context, key string) error
+}
+
+// Object is an open object. ReadAt follows io.ReaderAt: it returns
+// io.EOF when fewer than len(p) bytes remain, and never returns a short
+// read without an error. Object is safe for concurrent use by several
+// readers.
+type Object interface {
+	io.ReaderAt
+	io.Closer
+	// Size is the size of the opened version of the object.
+	Size() int64
+	// Info is the Info of the opened version.
+	Info() Info
+}
+
+// ValidKey reports whether key is a valid object key: non-empty, valid
+// UTF-8, no NUL byte, no leading or trailing slash, and no empty, "." or
+// ".." segment. Backslashes are allowed (they are ordinary bytes in object
+// keys) but local stores reject them, as they do any key that could
+// mean something else on the host file system.
+func ValidKey(key string) error {
+	if key == "" {
+		return errors.New("empty key")
+	}
+	if !utf8.ValidString(key) {
+		return errors.New("key is not valid UTF-8")
+	}
+	if strings.IndexByte(key, 0) >= 0 {
+		return errors.New("key contains a NUL byte")
+	}
+	if key[0] == '/' {
+		return errors.New("key is absolute (leading slash)")
+	}
+	for seg := range strings.SplitSeq(key, "/") {
+		switch seg {
+		case "":
+			return errors.New("key has an empty segment")
+		case ".", "..":
+			return fmt.Errorf("key has a %q segment", seg)
+		}
+	}
+	return nil
+}
+
+// CheckKey returns an *Error wrapping ErrInvalidKey if key is not valid, and
+// nil otherwise. Implementations call it at the start of every method.
+func CheckKey(op, key string) error {
+	if err := ValidKey(key); err != nil {
+		return &Error{Op: op, Key: key, Err: fmt.Errorf("%w: %s", ErrInvalidKey, err.Error())}
+	}
+	return nil
+}
+
+// CheckPrefix returns an *Error wrapping ErrInvalidKey if prefix cannot be
+// the start of any valid key, and nil otherwise. The empty prefix is valid.
+func CheckPrefix(prefix string) error {
+	if prefix == "" {
+		return nil
+	}
+	// A prefix is valid if it is a valid key, or a valid key followed by
+	// "/", or a partial final segment; ValidKey of prefix+"x" covers all.
+	if err := ValidKey(prefix + "x"); err != nil {
+		return &Error{Op: "list", Key: prefix, Err: fmt.Errorf("%w: %s", ErrInvalidKey, err.Error())}
+	}
+	return nil
+}
+
+// ReadAll reads a whole object into memory. It is meant for small objects
+// (manifests, sidecars); it refuses objects larger than limit bytes.
+func ReadAll(ctx context.Context, s Store, key string, limit int64) ([]byte, error) {
+	obj, err := s.Open(ctx, key)
+	if err != nil {
+		return nil, err
+	}
+	defer obj.Close()
+	n := obj.Size()
+	if n > limit {
+		return nil, &Error{Op: "read", Key: key, Err: fmt.Errorf("object is %d bytes, over the %d-byte limit", n, limit)}
+	}
+	buf := make([]byte, n)
+	if _, err := obj.ReadAt(buf, 0); err != nil && !(errors.Is(err, io.EOF) && n == 0) {
+		return nil, err
+	}
+	return buf, nil
+}
