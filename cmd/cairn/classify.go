@@ -1,0 +1,194 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"slices"
+	"strings"
+
+	"github.com/cairnml/cairn/classify"
+	"github.com/cairnml/cairn/ingest"
+)
+
+func init() {
+	register(command{
+		name:    "classify",
+		usage:   "SOURCE [--format json|md] [--cells] [--sample N] [--seed N] [--fail-on TYPES] [--rules FILE]",
+		summary: "find sensitive columns (PII, secrets, regulated identifiers); exit 1 if a --fail-on type is found",
+		run:     runClassify,
+	})
+}
+
+// loadRegistry returns the built-in detectors plus the rules in file, if
+// any.
+func loadRegistry(file string) (*classify.Registry, error) {
+	reg := classify.DefaultRegistry()
+	if file == "" {
+		return reg, nil
+	}
+	f, err := os.Open(file)
+	if err != nil {
+		return nil, fmt.Errorf("--rules: %w", err)
+	}
+	defer f.Close()
+	ds, err := classify.ParseRules(f)
+	if err != nil {
+		return nil, fmt.Errorf("--rules %s: %w", file, err)
+	}
+	for _, d := range ds {
+		if err := reg.Register(d); err != nil {
+			return nil, fmt.Errorf("--rules %s: %w", file, err)
+		}
+	}
+	return reg, nil
+}
+
+// readSource yields the batches of SOURCE through ingest.
+func readSource(ctx context.Context, src string, f func(b ingest.Batch) error) error {
+	st, key, err := openSource(ctx, src)
+	if err != nil {
+		return err
+	}
+	for b, err := range ingest.Read(ctx, st, key, ingest.ReadOptions{SkipUnknown: key == ""}) {
+		if err != nil {
+			return err
+		}
+		if err := f(b); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func runClassify(ctx context.Context, e *env, args []string) error {
+	fs := newFlagSet(e, "classify")
+	format := fs.String("format", "md", "output `format`: json or md")
+	cells := fs.Bool("cells", false, "add cell-level findings with code-point offsets (scans every value)")
+	sample := fs.Int("sample", 1000, "values sampled per column (`N`; 0 or less: every value)")
+	seed := fs.Uint64("seed", 0, "seed of the sample (recorded in the report)")
+	failOn := fs.String("fail-on", "", "comma-separated `TYPES` (or \"any\") whose presence exits 1")
+	rules := fs.String("rules", "", "YAML or JSON `FILE` of extra regular-expression detectors")
+	pos, err := parseFlags(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 {
+		return fmt.Errorf("want exactly one SOURCE, got %d arguments", len(pos))
+	}
+	if *format != "json" && *format != "md" {
+		return fmt.Errorf("--format %q: want json or md", *format)
+	}
+	reg, err := loadRegistry(*rules)
+	if err != nil {
+		return err
+	}
+	var fail []string
+	if *failOn != "" {
+		known := reg.Entities()
+		for _, t := range strings.Split(*failOn, ",") {
+			t = strings.TrimSpace(t)
+			if t != "any" && !slices.Contains(known, t) {
+				return fmt.Errorf("--fail-on: unknown type %q (known: %s)", t, strings.Join(known, ", "))
+			}
+			fail = append(fail, t)
+		}
+	}
+	sc, err := classify.NewScanner(reg, classify.Options{})
+	if err != nil {
+		return err
+	}
+	n := *sample
+	if n <= 0 {
+		n = -1
+	}
+	cl, err := classify.NewClassifier(sc, classify.ColumnOptions{Sample: n, Seed: *seed, Cells: *cells})
+	if err != nil {
+		return err
+	}
+	err = readSource(ctx, pos[0], func(b ingest.Batch) error { return cl.Add(b.Path, b.Row, b.Record) })
+	if err != nil {
+		return err
+	}
+	rep := cl.Report()
+	if *format == "json" {
+		enc := json.NewEncoder(e.stdout)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(rep); err != nil {
+			return err
+		}
+	} else {
+		writeClassifyMD(e.stdout, rep, *cells)
+	}
+	if found := failedTypes(rep, fail); len(found) > 0 {
+		return failed("sensitive data found: %s", strings.Join(found, "; "))
+	}
+	return nil
+}
+
+// failedTypes lists "TYPE in path:column" for each --fail-on type found.
+func failedTypes(rep *classify.Report, fail []string) []string {
+	if len(fail) == 0 {
+		return nil
+	}
+	var out []string
+	hit := func(t string) bool { return slices.Contains(fail, "any") || slices.Contains(fail, t) }
+	for _, c := range rep.Columns {
+		for _, t := range c.Types {
+			if hit(t.Type) {
+				out = append(out, fmt.Sprintf("%s in %s:%s", t.Type, c.Path, c.Column))
+			}
+		}
+	}
+	seen := map[string]bool{}
+	for _, c := range rep.Cells {
+		k := fmt.Sprintf("%s in %s:%s", c.Type, c.Path, c.Column)
+		if hit(c.Type) && !seen[k] && !slices.Contains(out, k) {
+			seen[k] = true
+			out = append(out, k+" (cells)")
+		}
+	}
+	return out
+}
+
+func writeClassifyMD(w io.Writer, rep *classify.Report, cells bool) {
+	fmt.Fprintf(w, "# Sensitive columns\n\nSample: %d values per column, seed %d.\n\n", rep.Sample, rep.Seed)
+	if len(rep.Columns) == 0 {
+		fmt.Fprintf(w, "No sensitive columns found.\n")
+	} else {
+		fmt.Fprintf(w, "| path | column | type | confidence | match fraction | sampled |\n|---|---|---|---:|---:|---:|\n")
+		for _, c := range rep.Columns {
+			for _, t := range c.Types {
+				hint := ""
+				if t.NameHint {
+					hint = " (name)"
+				}
+				fmt.Fprintf(w, "| %s | %s | %s%s | %.3f | %.3f | %d |\n", mdEscape(c.Path), mdEscape(c.Column), t.Type, hint, t.Confidence, t.MatchFraction, t.Sampled)
+			}
+		}
+	}
+	if len(rep.Skipped) > 0 {
+		fmt.Fprintf(w, "\n## Not scanned\n\n")
+		for _, s := range rep.Skipped {
+			fmt.Fprintf(w, "- %s: %s: %s\n", mdEscape(s.Path), mdEscape(s.Column), s.Reason)
+		}
+	}
+	if cells {
+		fmt.Fprintf(w, "\n## Cells\n\n")
+		if len(rep.Cells) == 0 {
+			fmt.Fprintf(w, "No findings.\n")
+			return
+		}
+		fmt.Fprintf(w, "| path | row | column | type | start | end | score |\n|---|---:|---|---|---:|---:|---:|\n")
+		for _, c := range rep.Cells {
+			fmt.Fprintf(w, "| %s | %d | %s | %s | %d | %d | %.2f |\n", mdEscape(c.Path), c.Row, mdEscape(c.Column), c.Type, c.Start, c.End, c.Score)
+		}
+		if rep.CellsTruncated {
+			fmt.Fprintf(w, "\n(cell findings truncated)\n")
+		}
+	}
+}
+
+func mdEscape(s string) string { return strings.ReplaceAll(s, "|", `\|`) }

@@ -1,0 +1,98 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/cairnml/cairn/lineage"
+)
+
+func init() {
+	register(command{
+		name:    "keygen",
+		usage:   "-o KEY [--force]",
+		summary: "make an ed25519 key pair: KEY (private, mode 0600) and KEY.pub",
+		run:     runKeygen,
+	})
+}
+
+// writeFileAtomic writes data to path through a temporary file in the same
+// directory, created with perm, synced and renamed into place. Unless
+// overwrite, it fails if path exists.
+func writeFileAtomic(path string, data []byte, perm os.FileMode, overwrite bool) (err error) {
+	if !overwrite {
+		if _, err := os.Lstat(path); err == nil {
+			return fmt.Errorf("%s already exists (use --force to replace it)", path)
+		}
+	}
+	var rnd [6]byte
+	_, _ = rand.Read(rnd[:])
+	tmp := filepath.Join(filepath.Dir(path), ".cairn-tmp-"+hex.EncodeToString(rnd[:]))
+	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, perm)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err != nil {
+			f.Close()
+			os.Remove(tmp)
+		}
+	}()
+	if err := f.Chmod(perm); err != nil { // umask-proof
+		return err
+	}
+	if _, err := f.Write(data); err != nil {
+		return err
+	}
+	if err := f.Sync(); err != nil {
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp, path)
+}
+
+func runKeygen(ctx context.Context, e *env, args []string) error {
+	fs := newFlagSet(e, "keygen")
+	out := fs.String("o", "", "write the private key to this `file` and the public key to FILE.pub (required)")
+	force := fs.Bool("force", false, "replace existing key files")
+	pos, err := parseFlags(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 0 {
+		return fmt.Errorf("unexpected arguments %q", pos)
+	}
+	if *out == "" {
+		return errors.New("-o KEY is required")
+	}
+	priv, pub, err := lineage.GenerateKey()
+	if err != nil {
+		return err
+	}
+	if !*force {
+		for _, p := range []string{*out, *out + ".pub"} {
+			if _, err := os.Lstat(p); err == nil {
+				return fmt.Errorf("%s already exists (use --force to replace it)", p)
+			}
+		}
+	}
+	if err := writeFileAtomic(*out, priv, 0o600, *force); err != nil {
+		return err
+	}
+	if err := writeFileAtomic(*out+".pub", pub, 0o644, *force); err != nil {
+		return err
+	}
+	pk, err := lineage.ParsePublicKey(pub)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "wrote %s (private) and %s.pub; key id %s\n", *out, *out, lineage.KeyID(pk))
+	return nil
+}

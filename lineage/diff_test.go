@@ -1,0 +1,158 @@
+package lineage_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/cairnml/cairn/lineage"
+	"github.com/cairnml/cairn/store/mem"
+)
+
+func mustProv(t *testing.T, doc string) *lineage.Provenance {
+	t.Helper()
+	p, err := lineage.ParseProvenance([]byte(doc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func twoVersions(t *testing.T) (*lineage.Manifest, *lineage.Manifest) {
+	files := testFiles(t)
+	old, _ := build(t, memDataset(t, files), mem.New(), lineage.BuildOptions{
+		Dataset:    lineage.Dataset{Name: "toy", Version: "1"},
+		Provenance: mustProv(t, testProvenanceYAML),
+		Transform:  &lineage.Transform{Name: "clean", Version: "1.0", Parameters: json.RawMessage(`{"dedupe": true}`)},
+	})
+	files2 := map[string][]byte{
+		"a.bin":            randBytes(1, 10000),          // unchanged
+		"b/moved.txt":      files["b/c.txt"],             // renamed
+		"tables/t.parquet": parquetBytes(t, 350, 100, 1), // modified: 50 more rows
+		"new.csv":          []byte("x,y\n1,2\n"),         // added
+		// tables/empty.json removed
+	}
+	prov := strings.Replace(testProvenanceYAML, "basis: consent", "basis: legitimate-interest", 1)
+	prov = strings.Replace(prov, `[cc-by-4.0, "MIT OR Apache-2.0"]`, `[CC-BY-NC-4.0]`, 1)
+	prov = strings.Replace(prov, "[training, evaluation]", "[training, evaluation, commercial]", 1)
+	new, _ := build(t, memDataset(t, files2), mem.New(), lineage.BuildOptions{
+		Dataset:    lineage.Dataset{Name: "toy", Version: "2"},
+		Provenance: mustProv(t, prov),
+		Transform:  &lineage.Transform{Name: "clean", Version: "1.1", Parameters: json.RawMessage(`{"dedupe": false}`)},
+	})
+	if err := new.SetChecks(map[string]any{"verdict": "warn", "findings": []map[string]any{{"check": "trigger_token", "column": "text", "severity": "warn"}}}); err != nil {
+		t.Fatal(err)
+	}
+	return old, new
+}
+
+func TestDiffManifests(t *testing.T) {
+	old, new := twoVersions(t)
+	d := lineage.DiffManifests(old, new)
+	if d.Empty() {
+		t.Fatal("diff is empty")
+	}
+	want := func(cs []lineage.Change, s string) {
+		t.Helper()
+		var got []string
+		for _, c := range cs {
+			got = append(got, fmt.Sprintf("%s %s %s>%s", c.Field, c.Op, c.Old, c.New))
+		}
+		if strings.Join(got, "\n") != s {
+			t.Errorf("changes:\n%s\nwant:\n%s", strings.Join(got, "\n"), s)
+		}
+	}
+	want(d.Dataset, "version changed 1>2")
+	want(d.Policy, strings.Join([]string{
+		"authority.basis changed consent>legitimate-interest",
+		"licenses added >CC-BY-NC-4.0",
+		"licenses removed CC-BY-4.0>",
+		"licenses removed MIT OR Apache-2.0>",
+		"permitted_uses added >commercial",
+	}, "\n"))
+	want(d.Schema, "")
+	want(d.Transformation, "transform.version changed 1.0>1.1\ntransform.parameters.dedupe changed true>false")
+	want(d.Checks, "verdict added >warn\nfindings added >warn trigger_token on text")
+	c := d.Content
+	if c == nil || !c.RootChanged {
+		t.Fatalf("content = %+v", c)
+	}
+	if len(c.Added) != 1 || c.Added[0].Path != "new.csv" || c.Added[0].NewSize != 8 {
+		t.Errorf("added = %+v", c.Added)
+	}
+	if len(c.Removed) != 1 || c.Removed[0].Path != "tables/empty.json" {
+		t.Errorf("removed = %+v", c.Removed)
+	}
+	if len(c.Renamed) != 1 || c.Renamed[0] != (lineage.Rename{From: "b/c.txt", To: "b/moved.txt", Size: 13}) {
+		t.Errorf("renamed = %+v", c.Renamed)
+	}
+	if len(c.Modified) != 1 || c.Modified[0].Path != "tables/t.parquet" || c.Modified[0].OldRows != 300 || c.Modified[0].NewRows != 350 {
+		t.Errorf("modified = %+v", c.Modified)
+	}
+	if c.Unchanged != 1 || c.RowsDelta != 50 || c.BytesDelta != new.Bytes-old.Bytes {
+		t.Errorf("unchanged %d rows delta %d bytes delta %d", c.Unchanged, c.RowsDelta, c.BytesDelta)
+	}
+
+	md := d.Markdown()
+	for _, s := range []string{
+		"### cairn diff: `toy` 1 → 2",
+		"#### ⚠️ Policy",
+		"- **Authority basis**: `consent` → `legitimate-interest`",
+		"- **Licences**: added `CC-BY-NC-4.0`; removed `CC-BY-4.0`, `MIT OR Apache-2.0`",
+		"**1 added, 1 removed, 1 modified, 1 renamed** · 1 unchanged",
+		"| → | `b/c.txt` → `b/moved.txt` | 13 B |  |",
+		"| ~ | `tables/t.parquet` |",
+		"300 → 350 (+50)",
+	} {
+		if !strings.Contains(md, s) {
+			t.Errorf("markdown lacks %q:\n%s", s, md)
+		}
+	}
+	// Policy comes before content, content before checks.
+	if p, cn, ck := strings.Index(md, "Policy"), strings.Index(md, "#### Content"), strings.Index(md, "#### Checks"); !(p < cn && cn < ck) {
+		t.Errorf("sections out of order:\n%s", md)
+	}
+	if strings.Contains(md, "0 ") && strings.Contains(md, " 0 removed") {
+		t.Error("zero count shown")
+	}
+	txt := d.Text()
+	if !strings.Contains(txt, "authority basis: \"consent\" -> \"legitimate-interest\"") && !strings.Contains(txt, "Authority basis: \"consent\" -> \"legitimate-interest\"") {
+		t.Errorf("text:\n%s", txt)
+	}
+	// JSON is stable.
+	if a, b := string(d.JSON()), string(lineage.DiffManifests(old, new).JSON()); a != b {
+		t.Error("JSON differs between two runs")
+	}
+	var back lineage.Diff
+	if err := json.Unmarshal(d.JSON(), &back); err != nil || back.Content.Renamed[0].To != "b/moved.txt" {
+		t.Errorf("JSON does not round-trip: %v", err)
+	}
+	// Same manifest: empty.
+	if e := lineage.DiffManifests(old, old); !e.Empty() || !strings.Contains(e.Markdown(), "No differences") {
+		t.Errorf("self diff not empty: %+v", e)
+	}
+}
+
+func TestDiffFoldsLongLists(t *testing.T) {
+	a := map[string][]byte{}
+	b := map[string][]byte{}
+	for i := range 25 {
+		b[fmt.Sprintf("f%02d.txt", i)] = []byte(fmt.Sprint(i))
+	}
+	a["keep"] = []byte("k")
+	b["keep"] = []byte("k")
+	old, _ := build(t, memDataset(t, a), mem.New(), lineage.BuildOptions{})
+	new, _ := build(t, memDataset(t, b), mem.New(), lineage.BuildOptions{})
+	d := lineage.DiffManifests(old, new)
+	md := d.Markdown()
+	if !strings.Contains(md, "<details><summary>15 more</summary>") || strings.Count(md, "| + |") != 25 {
+		t.Errorf("long list not folded:\n%s", md)
+	}
+	if strings.Contains(md, "removed") || strings.Contains(md, "Policy") {
+		t.Errorf("zero counts or empty sections shown:\n%s", md)
+	}
+	if !strings.Contains(d.Text(), "... and 15 more") {
+		t.Errorf("text not folded:\n%s", d.Text())
+	}
+}
