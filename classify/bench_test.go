@@ -103,6 +103,7 @@ func BenchmarkClassifyColumns(b *testing.B) {
 			s := newTestScanner(b, Options{})
 			b.SetBytes(size)
 			b.ReportAllocs()
+			cpu0 := cpuTime()
 			for b.Loop() {
 				c, err := NewClassifier(s, ColumnOptions{Sample: bc.sample})
 				if err != nil {
@@ -120,6 +121,7 @@ func BenchmarkClassifyColumns(b *testing.B) {
 				}
 			}
 			b.ReportMetric(float64(rows*9)*float64(b.N)/b.Elapsed().Seconds(), "cells/s")
+			reportCPU(b, cpu0, float64(size), float64(rows*9))
 		})
 	}
 }
@@ -142,12 +144,28 @@ func BenchmarkScanLongText(b *testing.B) {
 			b.SetBytes(int64(len(text)))
 			b.ReportAllocs()
 			n := 0
+			cpu0 := cpuTime()
 			for b.Loop() {
 				n = len(s.Scan(text).Findings)
 			}
+			reportCPU(b, cpu0, float64(len(text)), 0)
 			if n == 0 {
 				b.Fatal("no findings")
 			}
 		})
+	}
+}
+
+// reportCPU reports throughput per CPU-second (all threads, GC included)
+// since cpu0: the per-core figure, independent of how busy the machine is.
+func reportCPU(b *testing.B, cpu0 time.Duration, bytes, cells float64) {
+	cpu := (cpuTime() - cpu0).Seconds()
+	if cpu <= 0 {
+		return
+	}
+	n := float64(b.N)
+	b.ReportMetric(bytes*n/cpu/1e6, "MB/cpu-s")
+	if cells > 0 {
+		b.ReportMetric(cells*n/cpu, "cells/cpu-s")
 	}
 }

@@ -302,11 +302,13 @@ func (c *Classifier) walk(path, col string, arr arrow.Array, base int64, pos []i
 			c.sampleDate(acc, row, ord)
 			return
 		}
-		v := str(p)
 		if c.opts.Cells {
+			v := str(p)
 			c.cells(acc, row, v)
+			c.sampleText(acc, row, ord, str, p)
+			return
 		}
-		c.sampleText(acc, row, ord, v)
+		c.sampleText(acc, row, ord, str, p)
 	})
 }
 
@@ -463,12 +465,14 @@ func (c *Classifier) sampleDate(l *leafAcc, row int64, ord int) {
 	l.record(pri, hits)
 }
 
-func (c *Classifier) sampleText(l *leafAcc, row int64, ord int, v string) {
+// sampleText samples value p of a text leaf; str(p) is called only for
+// values that enter the sample.
+func (c *Classifier) sampleText(l *leafAcc, row int64, ord int, str func(int) string, p int) {
 	pri := priority(c.opts.Seed, l.pathHash, row, ord)
 	if !l.admit(pri) {
 		return
 	}
-	l.record(pri, c.classifyValue(l, v))
+	l.record(pri, c.classifyValue(l, str(p)))
 }
 
 // classifyValue returns the types found in one value, each once with its

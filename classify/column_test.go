@@ -308,3 +308,30 @@ func TestHints(t *testing.T) {
 		}
 	}
 }
+
+func TestClassifyBadCells(t *testing.T) {
+	mem := checkedAlloc(t)
+	big := strings.Repeat("lorem ipsum ", 200_000) + " a@example.com" // > 1 MiB: the email is past the cap
+	vals := []string{big, "\xff\xfe b@example.com", "\x00\x01\x02\x03 c@example.com", "d@example.com"}
+	rec := stringBatch(mem, map[string][]string{"v": vals}, []string{"v"})
+	defer rec.Release()
+	c, _ := NewClassifier(nil, ColumnOptions{Cells: true})
+	if err := c.Add("x.jsonl", 0, rec); err != nil {
+		t.Fatal(err)
+	}
+	rep := c.Report()
+	if len(rep.Columns) != 1 {
+		t.Fatalf("columns %+v", rep.Columns)
+	}
+	col := rep.Columns[0]
+	if col.Truncated != 1 || col.InvalidUTF8 != 1 || col.Binary != 1 || col.Types[0].Matches != 2 {
+		t.Errorf("column %+v", col)
+	}
+	var rows []int64
+	for _, f := range rep.Cells {
+		rows = append(rows, f.Row)
+	}
+	if fmt.Sprint(rows) != "[1 3]" || rep.Cells[0].Start != 3 {
+		t.Errorf("cells %+v", rep.Cells)
+	}
+}

@@ -47,6 +47,7 @@ type PolicyError struct {
 	Msg   string
 }
 
+// Error implements error.
 func (e *PolicyError) Error() string { return fmt.Sprintf("policy: %s: %s", e.Field, e.Msg) }
 
 // Unwrap returns ErrPolicy.

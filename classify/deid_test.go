@@ -182,3 +182,34 @@ columns:
 		t.Error("id changed")
 	}
 }
+
+func TestRedactMapNeedsRule(t *testing.T) {
+	mem := checkedAlloc(t)
+	mt := arrow.MapOf(arrow.BinaryTypes.String, arrow.BinaryTypes.String)
+	mb := array.NewMapBuilder(mem, arrow.BinaryTypes.String, arrow.BinaryTypes.String, false)
+	defer mb.Release()
+	mb.Append(true)
+	mb.KeyBuilder().(*array.StringBuilder).Append("email")
+	mb.ItemBuilder().(*array.StringBuilder).Append("a@example.com")
+	m := mb.NewArray()
+	defer m.Release()
+	rec := array.NewRecordBatch(arrow.NewSchema([]arrow.Field{{Name: "attrs", Type: mt}}, nil), []arrow.Array{m}, 1)
+	defer rec.Release()
+	r, _ := NewRedactor(nil, nil, testTokenizer(t), mem)
+	if _, _, err := r.Apply(rec); !errors.Is(err, ErrPolicy) || !strings.Contains(err.Error(), "attrs") {
+		t.Errorf("map without a rule: %v, want ErrPolicy naming attrs", err)
+	}
+	p, err := ParsePolicy(strings.NewReader("columns: [{column: attrs, action: drop}]"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, _ = NewRedactor(p, nil, testTokenizer(t), mem)
+	out, _, err := r.Apply(rec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer out.Release()
+	if out.NumCols() != 0 {
+		t.Errorf("map column not dropped: %v", out.Schema())
+	}
+}

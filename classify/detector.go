@@ -66,6 +66,7 @@ type Features struct {
 	Colons      int // ':'
 	Dots        int // '.'
 	Dashes      int // '-'
+	Slashes     int // '/'
 	MaxDigitRun int // longest run of consecutive ASCII digits
 	MaxAlnumRun int // longest run of consecutive ASCII letters and digits
 	Control     int // bytes < 0x20 other than \t \n \r, and 0x7f
@@ -106,6 +107,8 @@ func computeFeatures(s string, f *Features) {
 				f.Dots++
 			case '-':
 				f.Dashes++
+			case '/':
+				f.Slashes++
 			case '\t', '\n', '\r':
 			default:
 				if c < 0x20 || c == 0x7f {

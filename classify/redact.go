@@ -141,7 +141,9 @@ func (r *Redactor) outField(f arrow.Field, col string, inherited *ColumnRule) (a
 		}
 		f.Type = arrow.StructOf(kids...)
 	case *arrow.MapType:
-		return f, true, nil
+		// Map values are not scanned: refuse rather than copy them
+		// unreviewed.
+		return f, false, fmt.Errorf("%w: column %q is a map, which is not scanned; give it a column rule (drop, redact or keep)", ErrPolicy, col)
 	case *arrow.ListType:
 		ef, keep, err := r.outField(t.ElemField(), col+"[]", ruleOrNil(rule))
 		if err != nil || !keep {
@@ -258,9 +260,6 @@ func (r *Redactor) transform(arr arrow.Array, f arrow.Field, col string, inherit
 		}
 		defer data.Release()
 		return array.MakeFromData(data), nf, nil
-	case *array.Map:
-		arr.Retain()
-		return arr, nf, nil
 	case array.ListLike:
 		var elem arrow.Field
 		switch t := arr.DataType().(type) {

@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"regexp"
+	"slices"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
@@ -118,11 +120,8 @@ func (ru Rule) Detector() (Detector, error) {
 	if ru.Validator != "" {
 		v, ok := Validators[ru.Validator]
 		if !ok {
-			names := make([]string, 0, len(Validators))
-			for k := range Validators {
-				names = append(names, k)
-			}
-			return nil, bad("unknown validator %q (known: %s)", ru.Validator, strings.Join(sortedStrings(names), ", "))
+			names := slices.Sorted(maps.Keys(Validators))
+			return nil, bad("unknown validator %q (known: %s)", ru.Validator, strings.Join(names, ", "))
 		}
 		d.valid = v
 	}
@@ -136,13 +135,4 @@ func (ru Rule) Detector() (Detector, error) {
 		d.literals = []string{lit}
 	}
 	return d, nil
-}
-
-func sortedStrings(s []string) []string {
-	for i := 1; i < len(s); i++ {
-		for j := i; j > 0 && s[j] < s[j-1]; j-- {
-			s[j], s[j-1] = s[j-1], s[j]
-		}
-	}
-	return s
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"unicode/utf8"
 )
 
@@ -177,8 +178,10 @@ func (s *Scanner) scan(text, hint string) (res Result) {
 	if s.anySpan && f.Digits >= 7 {
 		spans = numberSpans(nil, text)
 	}
-	var ms []Match
-	var owner []int // detector index of each match
+	buf := matchPool.Get().(*matchBuf)
+	defer matchPool.Put(buf)
+	ms, owner := buf.ms[:0], buf.owner[:0] // owner: detector index of each match
+	defer func() { buf.ms, buf.owner = ms[:0], owner[:0] }()
 	for i := range s.detectors {
 		sd := &s.detectors[i]
 		if sd.pre != nil && !sd.pre.MayMatch(&f) {
@@ -219,6 +222,13 @@ func (s *Scanner) scan(text, hint string) (res Result) {
 	return res
 }
 
+type matchBuf struct {
+	ms    []Match
+	owner []int
+}
+
+var matchPool = sync.Pool{New: func() any { return &matchBuf{} }}
+
 // safeFind calls a detector, turning a panic in user code into no matches.
 func safeFind(d Detector, dst []Match, text string) (out []Match) {
 	n := len(dst)
@@ -244,10 +254,9 @@ func (s *Scanner) contextScore(text, hint string, m Match, cw *ContextWords) flo
 	}
 	lo := max(0, m.Start-s.opts.Window)
 	hi := min(len(text), m.End+s.opts.Window/2)
-	before := strings.ToLower(text[lo:m.Start])
-	after := strings.ToLower(text[m.End:hi])
+	before, after := text[lo:m.Start], text[m.End:hi]
 	near := func(w string) bool {
-		return containsWord(before, w) || containsWord(after, w) || (hint != "" && containsWord(hint, w))
+		return containsWordFold(before, w) || containsWordFold(after, w) || (hint != "" && containsWord(hint, w))
 	}
 	for _, w := range cw.Positive {
 		if near(w) {
@@ -281,6 +290,34 @@ func containsWord(s, w string) bool {
 	}
 }
 
+// containsWordFold is containsWord ignoring ASCII case in s (w is lower
+// case), without allocating.
+func containsWordFold(s, w string) bool {
+	if len(w) == 0 || len(w) > len(s) {
+		return false
+	}
+	for i := 0; i+len(w) <= len(s); i++ {
+		if lowerASCII(s[i]) != w[0] || (i > 0 && isWordByte(s[i-1])) {
+			continue
+		}
+		k := 1
+		for k < len(w) && lowerASCII(s[i+k]) == w[k] {
+			k++
+		}
+		if k == len(w) && (i+k == len(s) || !isWordByte(s[i+k])) {
+			return true
+		}
+	}
+	return false
+}
+
+func lowerASCII(c byte) byte {
+	if c >= 'A' && c <= 'Z' {
+		return c + 'a' - 'A'
+	}
+	return c
+}
+
 func isWordByte(c byte) bool { return isAlnum(c) || c >= 0x80 }
 
 // resolveOverlaps keeps a maximal set of non-overlapping findings, best
@@ -304,39 +341,36 @@ func resolveOverlaps(c []Finding) []Finding {
 		}
 		return strings.Compare(a.Detector, b.Detector)
 	})
-	kept := c[:0:0]
+	// kept is sorted by start and free of overlaps, so a candidate can
+	// only overlap its neighbours at the insertion point.
+	kept := make([]Finding, 0, len(c))
 	for _, f := range c {
-		if !slices.ContainsFunc(kept, func(k Finding) bool { return f.ByteStart < k.ByteEnd && k.ByteStart < f.ByteEnd }) {
-			kept = append(kept, f)
+		i, _ := slices.BinarySearchFunc(kept, f.ByteStart, func(k Finding, s int) int { return cmp.Compare(k.ByteStart, s) })
+		if i > 0 && kept[i-1].ByteEnd > f.ByteStart {
+			continue
 		}
+		if i < len(kept) && kept[i].ByteStart < f.ByteEnd {
+			continue
+		}
+		kept = slices.Insert(kept, i, f)
 	}
-	slices.SortFunc(kept, func(a, b Finding) int { return cmp.Compare(a.ByteStart, b.ByteStart) })
 	return kept
 }
 
-// fillCodePoints sets Start and End from the byte offsets of findings
-// sorted by ByteStart, in one pass over text.
+// fillCodePoints sets Start and End from the byte offsets of findings,
+// which are sorted by ByteStart and do not overlap, in one pass over text.
 func fillCodePoints(text string, fs []Finding) {
-	if len(fs) == 0 {
-		return
-	}
-	// Collect all offsets, ascending.
-	offs := make([]int, 0, 2*len(fs))
-	for _, f := range fs {
-		offs = append(offs, f.ByteStart, f.ByteEnd)
-	}
-	slices.Sort(offs)
-	cp := make(map[int]int, len(offs))
 	b, n := 0, 0
-	for _, o := range offs {
+	advance := func(o int) int {
 		for b < o {
 			_, w := utf8.DecodeRuneInString(text[b:])
 			b += w
 			n++
 		}
-		cp[o] = n
+		return n
 	}
 	for i := range fs {
-		fs[i].Start, fs[i].End = cp[fs[i].ByteStart], cp[fs[i].ByteEnd]
+		fs[i].Start = advance(fs[i].ByteStart)
+		fs[i].End = advance(fs[i].ByteEnd)
 	}
 }

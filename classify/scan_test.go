@@ -248,3 +248,31 @@ func itoa(n int) string {
 	}
 	return string(b)
 }
+
+// A Scanner is used from many goroutines at once (run with -race).
+func TestScannerConcurrent(t *testing.T) {
+	s := newTestScanner(t, Options{})
+	texts := []string{"card 4111 1111 1111 1111", "a@example.com +44 20 7946 0958", "GB82 WEST 1234 5698 7654 32 on 2024-01-02"}
+	want := make([][]Finding, len(texts))
+	for i, x := range texts {
+		want[i] = s.Scan(x).Findings
+	}
+	done := make(chan error)
+	for g := range 4 {
+		go func() {
+			for k := range 50 {
+				i := (g + k) % len(texts)
+				if got := s.Scan(texts[i]).Findings; !slices.Equal(got, want[i]) {
+					done <- errors.New("concurrent scan differs: " + texts[i])
+					return
+				}
+			}
+			done <- nil
+		}()
+	}
+	for range 4 {
+		if err := <-done; err != nil {
+			t.Error(err)
+		}
+	}
+}

@@ -575,7 +575,10 @@ func sampleObject(ctx context.Context, st store.Store, dir string, m *Manifest, 
 // the mode of opts, and returns the report and an error that is nil only
 // if the data matches. The error wraps ErrNotVerified when the data does
 // not match, ErrBadSignature when the signature does not verify, and
-// otherwise describes why the check could not be made.
+// otherwise describes why the check could not be made. The report is nil
+// when no check could be made (the manifest could not be loaded, its
+// signature failed, or the data could not be read); it is non-nil, with
+// the mismatches, whenever the error wraps ErrNotVerified.
 func VerifyDataset(ctx context.Context, ms store.Store, manifestKey string, pub ed25519.PublicKey, data store.Store, prefix string, opts VerifyOptions) (*Report, error) {
 	l, err := Load(ctx, ms, manifestKey, pub)
 	if err != nil {

@@ -92,6 +92,9 @@ func runRedact(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	single := key != ""
+	if ext := strings.ToLower(filepath.Ext(*out)); single && ext != ".parquet" && ext != ".pq" {
+		return fmt.Errorf("-o %s: the de-identified copy is written as Parquet; name it .parquet", *out)
+	}
 	var cur *atomicParquet
 	defer func() {
 		if cur != nil {
