@@ -1,0 +1,116 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// writeCustomers writes a small CSV with personal data and returns its path.
+func writeCustomers(t *testing.T) string {
+	t.Helper()
+	var b strings.Builder
+	b.WriteString("id,email,card,comment\n")
+	cards := []string{"4111111111111111", "5500005555555559", "340000000000009"}
+	for i := range 60 {
+		b.WriteString(strings.Join([]string{
+			string(rune('0'+i%10)) + "42",
+			"user" + string(rune('a'+i%26)) + "@example.com",
+			cards[i%len(cards)],
+			"liked the product",
+		}, ",") + "\n")
+	}
+	p := filepath.Join(t.TempDir(), "customers.csv")
+	writeFile(t, p, []byte(b.String()))
+	return p
+}
+
+func TestClassifyCLI(t *testing.T) {
+	src := writeCustomers(t)
+	code, out, errOut := runCLI(t, "classify", src, "--format", "json")
+	if code != exitOK {
+		t.Fatalf("classify exited %d: %s", code, errOut)
+	}
+	var rep struct {
+		Columns []struct {
+			Path   string `json:"path"`
+			Column string `json:"column"`
+			Types  []struct {
+				Type          string  `json:"type"`
+				Confidence    float64 `json:"confidence"`
+				MatchFraction float64 `json:"match_fraction"`
+				Sampled       int     `json:"sampled"`
+			} `json:"types"`
+		} `json:"columns"`
+	}
+	if err := json.Unmarshal([]byte(out), &rep); err != nil {
+		t.Fatalf("classify --format json output is not JSON: %v\n%s", err, out)
+	}
+	found := map[string]string{}
+	for _, c := range rep.Columns {
+		for _, ty := range c.Types {
+			found[c.Column] = ty.Type
+			if ty.Sampled != 60 || ty.MatchFraction != 1 {
+				t.Errorf("%s: %s sampled %d, match fraction %v; want 60 and 1", c.Column, ty.Type, ty.Sampled, ty.MatchFraction)
+			}
+		}
+		if c.Path != "customers.csv" {
+			t.Errorf("column %s has path %q, want customers.csv", c.Column, c.Path)
+		}
+	}
+	if found["email"] != "EMAIL_ADDRESS" || found["card"] != "CREDIT_CARD" {
+		t.Errorf("classified %v, want email=EMAIL_ADDRESS card=CREDIT_CARD", found)
+	}
+	if _, ok := found["comment"]; ok {
+		t.Errorf("comment column labelled %s", found["comment"])
+	}
+
+	// --fail-on exits 1 when the type is present, 0 when it is not.
+	if code, _, _ := runCLI(t, "classify", src, "--fail-on", "CREDIT_CARD", "--format", "json"); code != exitCheck {
+		t.Errorf("--fail-on CREDIT_CARD exited %d, want 1", code)
+	}
+	if code, _, _ := runCLI(t, "classify", src, "--fail-on", "US_SSN", "--format", "json"); code != exitOK {
+		t.Errorf("--fail-on US_SSN exited %d, want 0", code)
+	}
+	if code, _, errOut := runCLI(t, "classify", filepath.Join(t.TempDir(), "absent.csv")); code != exitUsage || errOut == "" {
+		t.Errorf("classify of a missing file exited %d, stderr %q", code, errOut)
+	}
+}
+
+func TestRedactCLI(t *testing.T) {
+	src := writeCustomers(t)
+	dir := t.TempDir()
+	key := filepath.Join(dir, "k")
+	writeFile(t, key, []byte("a secret tokenization key, 32 bytes+"))
+	out := filepath.Join(dir, "redacted.parquet")
+	if code, _, errOut := runCLI(t, "redact", src, "-o", out, "--key", key); code != exitOK {
+		t.Fatalf("redact exited %d: %s", code, errOut)
+	}
+	data, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, secret := range []string{"usera@example.com", "4111111111111111"} {
+		if strings.Contains(string(data), secret) {
+			t.Errorf("redacted output still holds %q", secret)
+		}
+	}
+	// The redacted copy holds no sensitive column any more.
+	code, stdout, errOut := runCLI(t, "classify", out, "--format", "json", "--fail-on", "any")
+	if code != exitOK {
+		t.Errorf("classify of the redacted output exited %d: %s %s", code, stdout, errOut)
+	}
+	// Same key, same tokens: a second run writes the same bytes.
+	out2 := filepath.Join(dir, "again.parquet")
+	if code, _, errOut := runCLI(t, "redact", src, "-o", out2, "--key", key); code != exitOK {
+		t.Fatalf("second redact exited %d: %s", code, errOut)
+	}
+	if string(readFile(t, out2)) != string(data) {
+		t.Error("redact with the same key is not deterministic")
+	}
+	if code, _, errOut := runCLI(t, "redact", src, "-o", filepath.Join(dir, "x.parquet"), "--key", key, "--policy", filepath.Join(dir, "missing.yaml")); code != exitUsage || !strings.Contains(errOut, "missing.yaml") {
+		t.Errorf("redact with a missing policy exited %d, stderr %q", code, errOut)
+	}
+}
