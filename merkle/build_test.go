@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/cairnml/cairn/internal/s3test"
 	"github.com/cairnml/cairn/merkle"
 	"github.com/cairnml/cairn/store"
 )
@@ -286,5 +287,42 @@ func putT(t testing.TB, st store.Store, key string, data []byte) {
 	t.Helper()
 	if err := st.Put(context.Background(), key, strings.NewReader(string(data)), int64(len(data))); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestSameRootS3 builds the same dataset in an S3 bucket (MinIO under
+// scripts/with-minio.sh), in memory and in a local directory: one root.
+func TestSameRootS3(t *testing.T) {
+	s3test.Require(t)
+	r := rand.New(rand.NewPCG(12, 12))
+	files := map[string][]byte{
+		"train/part-0.parquet": parquetBytes(t, 3000, 1000, 1),
+		"README.md":            []byte("hello\n"),
+		"empty":                nil,
+		"blob/ü.bin":           randBytes(r, 50_000),
+	}
+	st := s3test.NewStore(t, "datasets/v1")
+	for k, v := range files {
+		putT(t, st, k, v)
+	}
+	opts := merkle.Options{Params: merkle.Params{PartSize: 4096}}
+	ctx := context.Background()
+	ds, err := merkle.Build(ctx, st, "", opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dm, err := merkle.Build(ctx, memStore(t, files), "", opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dl, err := merkle.Build(ctx, dirStore(t, files), "", opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ds.Root != dm.Root || dl.Root != dm.Root {
+		t.Fatalf("roots differ: s3 %s, mem %s, local %s", ds.Root, dm.Root, dl.Root)
+	}
+	if e := ds.Entries[ds.Find("README.md")]; e.Store.ETag == "" {
+		t.Errorf("no ETag recorded from S3: %+v", e.Store)
 	}
 }

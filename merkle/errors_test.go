@@ -19,10 +19,9 @@ import (
 // second Open or on Stat, or truncates its reads.
 type changingStore struct {
 	store.Store
-	key      string
-	mode     string // "reopen", "stat", "short"
-	opens    atomic.Int32
-	statSize int64
+	key   string
+	mode  string // "reopen", "stat", "short"
+	opens atomic.Int32
 }
 
 func (s *changingStore) Open(ctx context.Context, key string) (store.Object, error) {

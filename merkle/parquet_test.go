@@ -186,7 +186,7 @@ func FuzzParquetPlan(f *testing.F) {
 	f.Add([]byte("PAR1\x15\x00\x15\x00\x1c\x00\x00\x00PAR1"))
 	if files := parquetTestdataMaybe(); len(files) > 0 {
 		for _, p := range files[:min(len(files), 8)] {
-			if b, err := os.ReadFile(p); err == nil && len(b) < 64<<10 {
+			if b, err := os.ReadFile(p); err == nil && len(b) < 8<<10 {
 				f.Add(b)
 			}
 		}

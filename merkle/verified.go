@@ -6,7 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"runtime"
 	"sync"
+	"sync/atomic"
 )
 
 // DefaultCacheSize is the default byte budget of a VerifiedReader's leaf cache.
@@ -22,14 +24,16 @@ type ReaderOptions struct {
 	// means DefaultCacheSize, negative disables the cache. A leaf larger
 	// than the cache is verified and served but not kept.
 	CacheSize int64
-	// NoReadAhead turns off read-ahead. By default, after serving a leaf
-	// the reader verifies the leaf a sequential reader will want next (the
-	// next part of the same column chunk, else the same column in the
-	// next row group, else the next leaf) in a background goroutine, into
-	// the cache, so hashing overlaps with the caller's decoding. Read-ahead
-	// never serves unverified bytes; it needs a cache at least twice the
-	// leaf size.
-	NoReadAhead bool
+	// ReadAhead turns on read-ahead: after serving a leaf, the reader
+	// verifies the two leaves a sequential reader will want next (the next
+	// part of the same column chunk, else the same column in the next row
+	// group, else the next leaf) in background goroutines, into the cache,
+	// so hashing can overlap with the caller's decoding when a core is
+	// idle. It never serves unverified bytes, and reads a leaf ahead only
+	// if the cache holds at least twice its size. It is off by default:
+	// on a busy machine the extra copies cost more than they save (see
+	// BenchmarkParquetRead in the module root).
+	ReadAhead bool
 }
 
 // VerifiedReader is an io.ReaderAt over one object that serves only bytes
@@ -92,7 +96,7 @@ func NewVerifiedReader(ctx context.Context, r io.ReaderAt, e *Entry, opts Reader
 	v := &VerifiedReader{
 		r: r, path: e.Path, size: e.Size, leaves: e.Leaves, hashes: e.Hashes,
 		capacity: max(opts.CacheSize, 0), lru: list.New(), cache: make(map[int]*list.Element),
-		inflight: make(map[int]*fetchCall), readAhead: !opts.NoReadAhead && opts.CacheSize > 0,
+		inflight: make(map[int]*fetchCall), readAhead: opts.ReadAhead && opts.CacheSize > 0,
 	}
 	if v.leaves == nil {
 		if err := v.replan(ctx, e, opts.PartSize); err != nil {
@@ -191,27 +195,51 @@ func (v *VerifiedReader) ReadAt(p []byte, off int64) (int, error) {
 		lo := pos - l.Offset
 		k := min(l.Length-lo, int64(len(want)-n))
 		if lo == 0 && k == l.Length && !v.pending(i) {
-			// The read covers the whole leaf: verify it in place.
-			dst := want[n : n+int(k)]
-			if err := v.fetch(i, dst); err != nil {
-				return n, err
+			// The read covers the whole leaf, and maybe more whole leaves
+			// after it: read them in place with one read and verify them
+			// in parallel.
+			j := i + 1
+			end := l.End()
+			for j < len(v.leaves) && v.leaves[j].End()-off <= int64(len(want)) && !v.pending(j) {
+				end = v.leaves[j].End()
+				j++
 			}
-		} else {
-			data, err := v.leaf(i)
+			m, err := v.fetchRun(i, j, want[n:n+int(end-l.Offset)])
+			n += m
 			if err != nil {
 				return n, err
 			}
-			copy(want[n:n+int(k)], data[lo:lo+k])
+			i = j - 1
+			v.readAheadAfter(i)
+			continue
 		}
+		data, err := v.leaf(i)
+		if err != nil {
+			return n, err
+		}
+		copy(want[n:n+int(k)], data[lo:lo+k])
 		n += int(k)
-		if v.readAhead && pos+k == l.End() {
-			v.prefetch(v.next[i])
+		if pos+k == l.End() {
+			v.readAheadAfter(i)
 		}
 	}
 	if len(want) < len(p) {
 		return n, io.EOF
 	}
 	return n, nil
+}
+
+// readAheadAfter starts read-ahead after a read that consumed leaf i to its
+// end: it keeps two leaves ahead in flight, so a helper core always has the
+// next one to hash.
+func (v *VerifiedReader) readAheadAfter(i int) {
+	if !v.readAhead {
+		return
+	}
+	if j := v.next[i]; j >= 0 {
+		v.prefetch(j)
+		v.prefetch(v.next[j])
+	}
 }
 
 // pending reports whether leaf i is cached or being fetched.
@@ -230,6 +258,49 @@ func (v *VerifiedReader) prefetch(i int) {
 		return
 	}
 	go v.leaf(i)
+}
+
+// fetchRun reads leaves [i, j) into dst, which spans exactly their bytes,
+// and verifies them, in parallel when there are several. It returns the
+// number of bytes of dst before the first leaf that failed.
+func (v *VerifiedReader) fetchRun(i, j int, dst []byte) (int, error) {
+	if j-i == 1 {
+		if err := v.fetch(i, dst); err != nil {
+			return 0, err
+		}
+		return len(dst), nil
+	}
+	base := v.leaves[i].Offset
+	if err := readFull(v.r, dst, base); err != nil {
+		return 0, fmt.Errorf("merkle: %s: reading leaves %d to %d: %w", v.path, i, j-1, err)
+	}
+	bad := make([]bool, j-i)
+	workers := min(runtime.GOMAXPROCS(0), j-i)
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				k := int(next.Add(1)) - 1
+				if k >= j-i {
+					return
+				}
+				l := v.leaves[i+k]
+				if LeafHash(l.Offset, dst[l.Offset-base:l.End()-base]) != v.hashes[i+k] {
+					bad[k] = true
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	for k, b := range bad {
+		if b {
+			return int(v.leaves[i+k].Offset - base), mismatch(v.path, i+k, v.leaves[i+k])
+		}
+	}
+	return len(dst), nil
 }
 
 // fetch reads leaf i into dst (len(dst) == leaf length) and verifies it.
@@ -285,4 +356,17 @@ func (v *VerifiedReader) leaf(i int) ([]byte, error) {
 	v.mu.Unlock()
 	close(c.done)
 	return c.data, c.err
+}
+
+// Leaves returns the object's leaf plan (shared; do not modify).
+func (v *VerifiedReader) Leaves() []Leaf { return v.leaves }
+
+// CheckLeaf reads leaf i from the object and verifies it, bypassing the
+// cache; it returns a *MismatchError if the bytes do not match. It is meant
+// for sampled verification of a stored object.
+func (v *VerifiedReader) CheckLeaf(i int) error {
+	if i < 0 || i >= len(v.leaves) {
+		return fmt.Errorf("merkle: %s: leaf %d out of range [0, %d)", v.path, i, len(v.leaves))
+	}
+	return v.fetch(i, make([]byte, v.leaves[i].Length))
 }

@@ -59,14 +59,14 @@ func TestVerifiedReaderPqarrow(t *testing.T) {
 	if e.Plan != merkle.PlanParquet {
 		t.Fatalf("plan %s", e.Plan)
 	}
-	for _, cache := range []int64{0, -1, 4096} {
-		v, err := merkle.NewVerifiedReader(context.Background(), bytes.NewReader(data), e, merkle.ReaderOptions{CacheSize: cache})
+	for _, opts := range []merkle.ReaderOptions{{}, {CacheSize: -1}, {CacheSize: 4096}, {ReadAhead: true}, {CacheSize: 4096, ReadAhead: true}} {
+		v, err := merkle.NewVerifiedReader(context.Background(), bytes.NewReader(data), e, opts)
 		if err != nil {
 			t.Fatal(err)
 		}
 		n, err := readTable(t, v, v.Size(), []int{0, 2})
 		if err != nil || n != 5000 {
-			t.Fatalf("cache %d: read %d rows: %v", cache, n, err)
+			t.Fatalf("%+v: read %d rows: %v", opts, n, err)
 		}
 	}
 
@@ -83,7 +83,7 @@ func TestVerifiedReaderPqarrow(t *testing.T) {
 	}
 	bad := bytes.Clone(data)
 	bad[target.Offset+target.Length/2] ^= 0x40
-	v, err := merkle.NewVerifiedReader(context.Background(), bytes.NewReader(bad), e, merkle.ReaderOptions{})
+	v, err := merkle.NewVerifiedReader(context.Background(), bytes.NewReader(bad), e, merkle.ReaderOptions{ReadAhead: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -106,7 +106,7 @@ func TestVerifiedReaderRanges(t *testing.T) {
 	r := rand.New(rand.NewPCG(4, 4))
 	data := randBytes(r, 10_000)
 	e := hashEntry(t, data, "blob", merkle.MinPartSize)
-	v, err := merkle.NewVerifiedReader(context.Background(), bytes.NewReader(data), e, merkle.ReaderOptions{CacheSize: 3000})
+	v, err := merkle.NewVerifiedReader(context.Background(), bytes.NewReader(data), e, merkle.ReaderOptions{CacheSize: 3000, ReadAhead: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -146,6 +146,19 @@ func TestVerifiedReaderRanges(t *testing.T) {
 	}
 	if _, err := v.ReadAt(p, 6000); err != nil {
 		t.Fatalf("read past the flipped leaf: %v", err)
+	}
+	// A read of everything stops at the flipped leaf.
+	all := make([]byte, len(data))
+	if n, err := v.ReadAt(all, 0); !errors.As(err, &me) || me.Leaf != 4 || n != 4096 || !bytes.Equal(all[:n], data[:n]) {
+		t.Fatalf("ReadAt(all) = %d, %v", n, err)
+	}
+	for i := range v.Leaves() {
+		if err := v.CheckLeaf(i); (err != nil) != (i == 4) {
+			t.Errorf("CheckLeaf(%d) = %v", i, err)
+		}
+	}
+	if err := v.CheckLeaf(len(v.Leaves())); err == nil {
+		t.Error("CheckLeaf out of range succeeded")
 	}
 	// A wrong-size object and tampered leaf hashes are refused up front.
 	if _, err := merkle.NewVerifiedReader(context.Background(), bytes.NewReader(data[:9999]), e, merkle.ReaderOptions{}); !errors.Is(err, merkle.ErrMismatch) {
