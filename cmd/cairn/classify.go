@@ -11,6 +11,7 @@ import (
 
 	"github.com/cairnml/cairn/classify"
 	"github.com/cairnml/cairn/ingest"
+	"github.com/cairnml/cairn/store"
 )
 
 func init() {
@@ -44,6 +45,24 @@ func loadRegistry(file string) (*classify.Registry, error) {
 		}
 	}
 	return reg, nil
+}
+
+// classifyStore classifies the columns of every readable file under key
+// (a file, or a prefix: "" for all) in st.
+func classifyStore(ctx context.Context, st store.Store, key string, sc *classify.Scanner, opts classify.ColumnOptions) (*classify.Report, error) {
+	cl, err := classify.NewClassifier(sc, opts)
+	if err != nil {
+		return nil, err
+	}
+	for b, err := range ingest.Read(ctx, st, key, ingest.ReadOptions{SkipUnknown: key == "" || strings.HasSuffix(key, "/")}) {
+		if err != nil {
+			return nil, err
+		}
+		if err := cl.Add(b.Path, b.Row, b.Record); err != nil {
+			return nil, err
+		}
+	}
+	return cl.Report(), nil
 }
 
 // readSource yields the batches of SOURCE through ingest.
@@ -104,15 +123,14 @@ func runClassify(ctx context.Context, e *env, args []string) error {
 	if n <= 0 {
 		n = -1
 	}
-	cl, err := classify.NewClassifier(sc, classify.ColumnOptions{Sample: n, Seed: *seed, Cells: *cells})
+	st, key, err := openSource(ctx, pos[0])
 	if err != nil {
 		return err
 	}
-	err = readSource(ctx, pos[0], func(b ingest.Batch) error { return cl.Add(b.Path, b.Row, b.Record) })
+	rep, err := classifyStore(ctx, st, key, sc, classify.ColumnOptions{Sample: n, Seed: *seed, Cells: *cells})
 	if err != nil {
 		return err
 	}
-	rep := cl.Report()
 	if *format == "json" {
 		enc := json.NewEncoder(e.stdout)
 		enc.SetIndent("", "  ")

@@ -73,4 +73,3 @@ func runProfile(ctx context.Context, e *env, args []string) error {
 	fmt.Fprintf(e.stdout, "profiled %d rows, %d columns from %s -> %s\n", p.Rows, len(p.Columns), pos[0], *out)
 	return nil
 }
-
