@@ -7,6 +7,7 @@ import (
 	"reflect"
 	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/cespare/xxhash/v2"
@@ -443,7 +444,7 @@ func (p *Profile) Add(b Batch) error {
 					if len(p.Label.Classes) >= p.Options.MaxClasses {
 						return &ReadError{Path: b.Path, Row: b.Row + int64(i), Column: p.Label.Column, Err: fmt.Errorf("%w: label has more than %d classes", ErrFormat, p.Options.MaxClasses)}
 					}
-					cp = &ClassProfile{Class: s}
+					cp = &ClassProfile{Class: strings.Clone(s)}
 					for _, c := range p.Columns {
 						if c.Name != p.Label.Column {
 							cp.Columns = append(cp.Columns, p.newColumn(c.Name, s, c.Kind, c.Type, 0))
@@ -644,7 +645,7 @@ func (p *Profile) addText(b Batch, leaves []leaf, byName map[string]int, classId
 				continue
 			}
 			clear(toks)
-			Tokenize(str(i), func(tok string) { toks[tok] = struct{}{} })
+			tokenize(str(i), func(tok string) { toks[tok] = struct{}{} })
 			t.Docs++
 			t.Tokens.Add(float64(len(toks)))
 			var tc *TextClass
@@ -710,6 +711,7 @@ func (p *Profile) addSample(b Batch, leaves []leaf, byName map[string]int, kinds
 				if len(s) > 256 {
 					s = s[:256]
 				}
+				s = strings.Clone(s) // s may point into an Arrow buffer
 				if sr.Cat == nil {
 					sr.Cat = map[string]string{}
 				}
@@ -717,7 +719,7 @@ func (p *Profile) addSample(b Batch, leaves []leaf, byName map[string]int, kinds
 			case KindText:
 				var hs []uint64
 				seen := map[string]bool{}
-				Tokenize(stringer(l.arr)(i), func(tok string) {
+				tokenize(stringer(l.arr)(i), func(tok string) {
 					if !seen[tok] {
 						seen[tok] = true
 						hs = append(hs, TokenHash(tok))

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"math"
 	"slices"
+	"strings"
 )
 
 // Item is one tracked item and its (lower-bound) count.
@@ -43,7 +44,7 @@ func (f *Frequent) Add(key string, w int64) {
 		f.Counts[key] = c + w
 		return
 	}
-	f.Counts[key] = w
+	f.Counts[strings.Clone(key)] = w // key may point into an Arrow buffer
 	if len(f.Counts) > 2*f.C {
 		f.purge()
 	}

@@ -29,7 +29,8 @@ type KLL struct {
 	Levels [][]float64 `json:"levels"` // level h holds items of weight 2^h
 	RNG    uint64      `json:"rng"`    // coin state
 
-	cap0 int // cached capacity(0); 0 means unknown
+	cap0 int   // cached capacity(0); 0 means unknown
+	caps []int // cached capacities, valid while len(caps) == len(Levels)
 }
 
 // NewKLL returns an empty sketch with accuracy k (0 means DefaultK) whose
@@ -42,6 +43,16 @@ func NewKLL(k int, seed uint64) *KLL {
 }
 
 func (s *KLL) capacity(h int) int {
+	if len(s.caps) != len(s.Levels) {
+		s.caps = s.caps[:0]
+		for i := range s.Levels {
+			s.caps = append(s.caps, s.computeCapacity(i))
+		}
+	}
+	return s.caps[h]
+}
+
+func (s *KLL) computeCapacity(h int) int {
 	depth := len(s.Levels) - 1 - h
 	c := int(math.Ceil(float64(s.K) * math.Pow(2.0/3.0, float64(depth))))
 	return max(c, kllMinWidth)
