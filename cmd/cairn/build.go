@@ -13,6 +13,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/cairnml/cairn/classify"
 	"github.com/cairnml/cairn/lineage"
 	"github.com/cairnml/cairn/merkle"
 	"github.com/cairnml/cairn/store"
@@ -22,7 +23,7 @@ import (
 func init() {
 	register(command{
 		name:    "build",
-		usage:   "SOURCE -o MANIFEST [--name N] [--version V] [--provenance FILE] [--parent MANIFEST]... [--transform NAME] [--transform-version V] [--transform-code DIGEST] [--part-size SIZE] [--workers N] [--sign KEY] [--progress|--no-progress]",
+		usage:   "SOURCE -o MANIFEST [--name N] [--version V] [--provenance FILE] [--parent MANIFEST]... [--transform NAME] [--transform-version V] [--transform-code DIGEST] [--part-size SIZE] [--workers N] [--sign KEY] [--classify] [--progress|--no-progress]",
 		summary: "hash a dataset and write its manifest (and its leaf sidecar next to it)",
 		run:     runBuild,
 	})
@@ -188,6 +189,7 @@ func runBuild(ctx context.Context, e *env, args []string) error {
 	workers := fs.Int("workers", 0, "parallel hashing `workers` (0: one per CPU)")
 	signKey := fs.String("sign", "", "sign the manifest with this private `key` (writes MANIFEST.dsse)")
 	createdBy := fs.String("created-by", "", "record who made the manifest")
+	withClassify := fs.Bool("classify", false, "classify sensitive columns of the readable files (Parquet, CSV, JSONL, Arrow) and record the summary in the manifest")
 	var prog progressFlags
 	prog.register(fs)
 	pos, err := parseFlags(fs, args)
@@ -280,6 +282,11 @@ func runBuild(ctx context.Context, e *env, args []string) error {
 	for _, w := range d.Warnings() {
 		fmt.Fprintf(e.stderr, "cairn build: warning: %s\n", w)
 	}
+	if *withClassify {
+		if err := classifyInto(ctx, m, st, prefix); err != nil {
+			return fmt.Errorf("--classify: %w", err)
+		}
+	}
 	data, err := lineage.WriteManifest(ctx, outStore, outKey, m, d)
 	if err != nil {
 		return err
@@ -291,6 +298,21 @@ func runBuild(ctx context.Context, e *env, args []string) error {
 	}
 	fmt.Fprintf(e.stdout, "%s: %d objects, %d bytes, root %s\n", *out, m.Objects, m.Bytes, m.Root)
 	return nil
+}
+
+// classifyInto classifies the dataset's readable files with the default
+// detectors and options of "cairn classify" and records the column
+// summary (cells are not recorded) in the manifest.
+func classifyInto(ctx context.Context, m *lineage.Manifest, st store.Store, prefix string) error {
+	sc, err := classify.NewScanner(classify.DefaultRegistry(), classify.Options{})
+	if err != nil {
+		return err
+	}
+	rep, err := classifyStore(ctx, st, prefix, sc, classify.ColumnOptions{Sample: 1000})
+	if err != nil {
+		return err
+	}
+	return m.SetClassification(rep)
 }
 
 // signTo signs manifest bytes with a PEM private key and writes the

@@ -114,3 +114,33 @@ func TestRedactCLI(t *testing.T) {
 		t.Errorf("redact with a missing policy exited %d, stderr %q", code, errOut)
 	}
 }
+
+func TestBuildClassify(t *testing.T) {
+	src := writeCustomers(t)
+	m := filepath.Join(t.TempDir(), "m.json")
+	mustRun(t, "build", filepath.Dir(src), "-o", m, "--classify")
+	var man struct {
+		Classification struct {
+			Columns []struct {
+				Column string `json:"column"`
+				Types  []struct {
+					Type string `json:"type"`
+				} `json:"types"`
+			} `json:"columns"`
+		} `json:"classification"`
+	}
+	if err := json.Unmarshal(readFile(t, m), &man); err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for _, c := range man.Classification.Columns {
+		for _, ty := range c.Types {
+			got[c.Column] = ty.Type
+		}
+	}
+	if got["email"] != "EMAIL_ADDRESS" || got["card"] != "CREDIT_CARD" {
+		t.Fatalf("manifest classification = %v, want email and card columns labelled", got)
+	}
+	// The classification is recorded, and the manifest still verifies.
+	mustRun(t, "verify", m, "--source", filepath.Dir(src))
+}
