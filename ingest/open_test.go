@@ -72,6 +72,7 @@ func TestReadStopsEarlyAndOnCancel(t *testing.T) {
 		}
 	}
 	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
 	n = 0
 	var last error
 	for _, err := range Read(ctx, s, "shuttle.csv", ReadOptions{BatchSize: 100}) {

@@ -140,8 +140,9 @@ prohibited_uses: [re-identification, resale]
 		{
 			title: "Profile the trusted reference",
 			explain: "One pass over the reviewed corpus: per-column sketches, class priors, token document frequencies " +
-				"per label and MinHash signatures. New batches are judged against it.",
-			args: []string{"profile", parquetPath, "-o", p("out", "reference.json"), "--label", "label", "--text", "text"},
+				"per label, MinHash signatures and a seeded sample of rows. New batches are judged against it. " +
+				"--ignore id: identifiers are expected to differ from batch to batch.",
+			args: []string{"profile", parquetPath, "-o", p("out", "reference.json"), "--label", "label", "--text", "text", "--ignore", "id"},
 		},
 		{
 			title:   "Check a clean incoming batch",
@@ -152,8 +153,9 @@ prohibited_uses: [re-identification, resale]
 		{
 			title: "Check a poisoned batch",
 			explain: fmt.Sprintf("In this batch 1%% of the rows carry the made-up token %q with the label flipped to \"pos\" — "+
-				"a backdoor trigger. cairn finds the (token, label) pair with an exact binomial test and lists the rows "+
-				"to quarantine; --quarantine writes them apart from the clean rows.", trigger),
+				"a backdoor trigger. cairn finds the (token, label) pair the reference cannot explain, confirms that those rows "+
+				"read like the other label to their nearest reference neighbours, and lists the rows to quarantine; "+
+				"--quarantine writes them apart from the clean rows.", trigger),
 			args: []string{"check", p("batches", "poisoned.jsonl"), "--reference", p("out", "reference.json"),
 				"--label", "label", "--text", "text", "--format", "md", "--quarantine", p("out", "quarantine")},
 			want: exitCheck,

@@ -1,18 +1,20 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"strings"
 
 	"github.com/cairnml/cairn/ingest"
+	"github.com/cairnml/cairn/ingest/check"
 )
 
 func init() {
 	register(command{
 		name:    "profile",
-		usage:   "SOURCE -o REFERENCE [--label COL] [--text COL]... [--seed N] [--sample N]",
+		usage:   "SOURCE -o REFERENCE [--label COL] [--text COL]... [--ignore COL]... [--seed N] [--sample N]",
 		summary: "build the trusted reference profile of a dataset",
 		run:     runProfile,
 	})
@@ -29,6 +31,8 @@ func runProfile(ctx context.Context, e *env, args []string) error {
 	label := fs.String("label", "", "label column (class prior and per-class summaries)")
 	var text stringList
 	fs.Var(&text, "text", "text column (token statistics and MinHash); repeatable")
+	var ignore stringList
+	fs.Var(&ignore, "ignore", "`column` whose values are not checked (an identifier, a timestamp); repeatable")
 	seed := fs.Uint64("seed", 0, "seed for the sketches and the row sample")
 	sample := fs.Int("sample", 0, "reference rows kept in the seeded sample (default 1000)")
 	pos, err := parseFlags(fs, args)
@@ -37,9 +41,17 @@ func runProfile(ctx context.Context, e *env, args []string) error {
 	}
 	if len(pos) != 1 || *out == "" {
 		fs.Usage()
-		return errors.New("usage: cairn profile SOURCE -o REFERENCE [--label COL] [--text COL]...")
+		return errors.New("usage: cairn profile SOURCE -o REFERENCE [--label COL] [--text COL]")
 	}
 	p, err := ingest.NewProfile(ingest.ProfileOptions{Label: *label, Text: text, Seed: *seed, SampleSize: *sample})
+	if err != nil {
+		return err
+	}
+	copts := check.Options{Label: *label, Text: text, Ignore: ignore, Seed: *seed, SampleSize: *sample}
+	if err := copts.Validate(); err != nil {
+		return err
+	}
+	bld, err := check.NewBuilder(copts)
 	if err != nil {
 		return err
 	}
@@ -55,6 +67,9 @@ func runProfile(ctx context.Context, e *env, args []string) error {
 		if err := p.Add(b); err != nil {
 			return err
 		}
+		if err := bld.Add(b); err != nil {
+			return err
+		}
 		if e.stderrIsTTY && p.Rows-progress >= 1_000_000 {
 			progress = p.Rows
 			fmt.Fprintf(e.stderr, "\rprofiled %d rows", p.Rows)
@@ -63,11 +78,15 @@ func runProfile(ctx context.Context, e *env, args []string) error {
 	if progress > 0 {
 		fmt.Fprintln(e.stderr)
 	}
-	data, err := ingest.MarshalProfile(p)
+	ref, err := bld.Reference()
 	if err != nil {
 		return err
 	}
-	if err := writeFileAtomic(*out, data, 0o644, true); err != nil {
+	var buf bytes.Buffer
+	if _, err := (&check.ReferenceFile{Profile: p, Check: ref}).WriteTo(&buf); err != nil {
+		return err
+	}
+	if err := writeFileAtomic(*out, buf.Bytes(), 0o644, true); err != nil {
 		return err
 	}
 	fmt.Fprintf(e.stdout, "profiled %d rows, %d columns from %s -> %s\n", p.Rows, len(p.Columns), pos[0], *out)

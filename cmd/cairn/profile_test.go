@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/cairnml/cairn/ingest"
+	"github.com/cairnml/cairn/ingest/check"
 )
 
 func TestProfileCLI(t *testing.T) {
@@ -30,12 +30,15 @@ func TestProfileCLI(t *testing.T) {
 	if !strings.Contains(stdout, "200 rows") {
 		t.Errorf("stdout %q does not give the row count", stdout)
 	}
-	p, err := ingest.ReadProfile(bytes.NewReader(readFile(t, out)))
+	f, err := check.ReadReferenceFile(bytes.NewReader(readFile(t, out)))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if p.Rows != 200 || p.Label == nil || len(p.Text) != 1 {
+	if p := f.Profile; p.Rows != 200 || p.Label == nil || len(p.Text) != 1 {
 		t.Fatalf("profile: rows %d, label %v, text columns %d; want 200, set, 1", p.Rows, p.Label != nil, len(p.Text))
+	}
+	if f.Check.Rows() != 200 || f.Check.Label() != "label" {
+		t.Fatalf("check reference: rows %d, label %q; want 200, label", f.Check.Rows(), f.Check.Label())
 	}
 	// Same input, same bytes.
 	out2 := filepath.Join(dir, "ref2.json")

@@ -17,20 +17,19 @@ import (
 )
 
 const (
-	triggerSmoothing = 2.0 // pseudo-documents at the label prior behind P(label | token)
-	triggerMinRows   = 3   // a trigger pair needs at least this many rows
-	triggerMinH      = 0.5 // and Cohen's h at least this (a "medium" effect)
-	floodMinRows     = 3   // smallest near-duplicate cluster tested
-	floodMinRatio    = 2.0 // cluster rows beyond the first must be >= this times expected
-	driftMinEffect   = 0.1 // Wasserstein / reference std
-	ccMinEffect      = 0.5 // |mean shift| / within-class reference std
-	priorMinEffect   = 0.1 // Cohen's w
-	nullMinDelta     = 0.05
-	robustZ          = 3.5 // out-of-range values must also be this far in robust z (when MAD > 0)
-	reservoirSize    = 4096
-	maxFloodRows     = 1 << 20 // rows held for near-duplicate clustering
-	maxBuckets       = 1 << 21 // LSH bucket counters before lossy pruning
-	maxExamples      = 10
+	triggerMinRows = 3   // a trigger pair needs at least this many rows
+	triggerMinH    = 0.5 // and Cohen's h at least this (a "medium" effect)
+	floodMinRows   = 3   // smallest near-duplicate cluster tested
+	floodMinRatio  = 2.0 // a cluster's batch rate must be at least twice its reference rate
+	driftMinEffect = 0.1 // Wasserstein / reference std
+	ccMinEffect    = 0.5 // |mean shift| / within-class reference std
+	priorMinEffect = 0.1 // Cohen's w
+	nullMinDelta   = 0.05
+	robustZ        = 3.5 // out-of-range values must also be this far in robust z (when MAD > 0)
+	reservoirSize  = 4096
+	maxFloodRows   = 1 << 20 // rows held for near-duplicate clustering
+	maxBuckets     = 1 << 21 // LSH bucket counters before lossy pruning
+	maxExamples    = 10
 )
 
 type rowRef struct {
@@ -78,6 +77,7 @@ type batchCol struct {
 	unseen   rowList
 
 	tokens      map[uint64]*batchTok // nil when the reference lacks the column
+	tokFloor    int64                // tokens seen at most this often may have been pruned
 	docsByLabel []int64
 	binary      rowList
 }
@@ -106,15 +106,7 @@ type floodCand struct {
 type Checker struct {
 	ref  *Reference
 	opts Options
-	knn  *knnIndex
-	lsh  *lsh
-
-	refBuckets map[uint64][]int32 // band key -> sample rows
-	refSigs    [][]uint32
-	refMed     []float64 // per reference column
-	refMAD     []float64
-	refVals    [][]float64 // sorted sample values per reference column
-	ebAlpha    []float64   // per reference text column: prior strength for P(label | token)
+	*refIndex
 
 	schema   *arrow.Schema
 	cols     []*batchCol
@@ -175,17 +167,16 @@ func NewChecker(ref *Reference, opts Options) (*Checker, error) {
 			return nil, &ColumnError{Column: strings.Join(opts.Text, ","), Role: "reference", Reason: fmt.Sprintf("the reference was built with text columns %q", ref.d.Text)}
 		}
 	}
-	opts.Label, opts.Text = ref.d.Label, ref.d.Text
+	opts.Label, opts.Text, opts.Ignore = ref.d.Label, ref.d.Text, ref.d.Ignore
 	opts = opts.withDefaults()
+	ix := ref.index(opts.K, opts.Seed)
 	c := &Checker{
-		ref: ref, opts: opts,
-		lsh:        newLSH(opts.Seed),
+		ref: ref, opts: opts, refIndex: ix,
 		pathIdx:    map[string]int32{},
 		rng:        rand.New(rand.NewPCG(opts.Seed, 0x636865636b)),
 		buckets:    map[uint64]int32{},
 		quarantine: map[rowRef][]string{},
 	}
-	c.knn = newKNN(ref, opts.K)
 	if c.knn != nil {
 		c.sc = c.knn.scratch()
 	}
@@ -194,44 +185,73 @@ func NewChecker(ref *Reference, opts Options) (*Checker, error) {
 	c.flipTested = make([]int64, nl)
 	c.flipFlagged = make([]int64, nl)
 	c.flipRows = make([]rowList, nl)
-	// Reference near-duplicate index over the sample.
-	c.refBuckets = map[uint64][]int32{}
-	for j, s := range ref.sample {
+	return c, nil
+}
+
+// refIndex is what checks need from a reference beyond its summaries,
+// derived once per (K, seed) and shared by every Checker of the reference.
+type refIndex struct {
+	knn        *knnIndex
+	lsh        *lsh
+	refBuckets map[uint64][]int32 // band key -> sample rows
+	refSigs    [][]uint32
+	refMed     []float64 // per reference column
+	refMAD     []float64
+	refVals    [][]float64 // sorted sample values per reference column
+	ebAlpha    []float64   // per reference text column: prior strength for P(label | token)
+}
+
+// index returns the shared index for k neighbours and seed, building it on
+// first use. Safe for concurrent use.
+func (r *Reference) index(k int, seed uint64) *refIndex {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	key := [2]uint64{uint64(k), seed}
+	if ix, ok := r.indexes[key]; ok {
+		return ix
+	}
+	ix := &refIndex{lsh: newLSH(seed), knn: newKNN(r, k)}
+	ix.refBuckets = map[uint64][]int32{}
+	for j, s := range r.sample {
 		set := s.Tokens
-		if len(ref.d.Text) == 0 {
+		if len(r.d.Text) == 0 {
 			set = numericSet(nil, s.Num)
 		}
-		sig := c.lsh.mh.Signature(set)
-		c.refSigs = append(c.refSigs, sig)
+		sig := ix.lsh.mh.Signature(set)
+		ix.refSigs = append(ix.refSigs, sig)
 		if emptySig(sig) {
 			continue
 		}
-		for _, k := range c.lsh.bands(nil, sig) {
-			c.refBuckets[k] = append(c.refBuckets[k], int32(j))
+		for _, k := range ix.lsh.bands(nil, sig) {
+			ix.refBuckets[k] = append(ix.refBuckets[k], int32(j))
 		}
 	}
-	// Robust location and scale from the sample.
-	nc := len(ref.d.Columns)
-	c.ebAlpha = make([]float64, nc)
-	for i := range ref.d.Columns {
-		if rc := &ref.d.Columns[i]; rc.Kind == KindText && len(rc.DocsByLabel) > 1 {
-			c.ebAlpha[i] = empiricalBayesAlpha(rc)
+	nc := len(r.d.Columns)
+	ix.ebAlpha = make([]float64, nc)
+	for i := range r.d.Columns {
+		if rc := &r.d.Columns[i]; rc.Kind == KindText && len(rc.DocsByLabel) > 1 {
+			ix.ebAlpha[i] = empiricalBayesAlpha(rc)
 		}
 	}
-	c.refMed = make([]float64, nc)
-	c.refMAD = make([]float64, nc)
-	c.refVals = make([][]float64, nc)
-	for p, ci := range ref.numCols {
+	// Robust location and scale, and sorted values, from the sample.
+	ix.refMed = make([]float64, nc)
+	ix.refMAD = make([]float64, nc)
+	ix.refVals = make([][]float64, nc)
+	for p, ci := range r.numCols {
 		var v []float64
-		for _, s := range ref.sample {
+		for _, s := range r.sample {
 			if x := float64(s.Num[p]); finite(x) {
 				v = append(v, x)
 			}
 		}
-		c.refMed[ci], c.refMAD[ci] = medianMAD(v)
-		c.refVals[ci] = sorted(v)
+		ix.refMed[ci], ix.refMAD[ci] = medianMAD(v)
+		ix.refVals[ci] = sorted(v)
 	}
-	return c, nil
+	if r.indexes == nil {
+		r.indexes = map[[2]uint64]*refIndex{}
+	}
+	r.indexes[key] = ix
+	return ix
 }
 
 // numericSet is the set of (column position, value) hashes of a numeric
@@ -387,6 +407,22 @@ func (c *Checker) tokenizeRow(rec arrow.RecordBatch, i int, observe bool, id row
 	}
 }
 
+// pruneBatchVocab bounds the batch vocabulary by lossy counting: it drops
+// the tokens held by at most floor+1, floor+2, ... documents until the map
+// is at 3/4 of its bound, and returns the new floor. A token planted in
+// more documents than the floor is never lost.
+func pruneBatchVocab(m map[uint64]*batchTok, floor int64) int64 {
+	for len(m) > maxVocabulary*3/4 {
+		floor++
+		for h, t := range m {
+			if t.total <= floor {
+				delete(m, h)
+			}
+		}
+	}
+	return floor
+}
+
 // observeTokens adds row i's tokens to the batch's per-label document
 // frequencies; flagged says whether its label disagrees with its
 // neighbours.
@@ -406,7 +442,7 @@ func (c *Checker) observeTokens(li int32, flagged bool, id rowRef) {
 			t := bc.tokens[h]
 			if t == nil {
 				if len(bc.tokens) >= maxVocabulary {
-					continue
+					bc.tokFloor = pruneBatchVocab(bc.tokens, bc.tokFloor)
 				}
 				nl := len(c.ref.d.Labels)
 				t = &batchTok{tok: strings.Clone(toks[j]), df: make([]int64, nl), flagged: make([]int64, nl)}

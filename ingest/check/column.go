@@ -2,6 +2,7 @@ package check
 
 import (
 	"math"
+	"slices"
 	"strconv"
 	"unicode"
 	"unicode/utf8"
@@ -64,6 +65,9 @@ func kindOf(name string, t arrow.DataType, opts *Options) Kind {
 		if c == name {
 			return KindText
 		}
+	}
+	if slices.Contains(opts.Ignore, name) {
+		return KindOther
 	}
 	switch {
 	case isNumericType(t):

@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -104,7 +105,11 @@ func loadJSONL(tb testing.TB, names ...string) *table {
 	tb.Helper()
 	var text, label []string
 	for _, name := range names {
-		f, err := os.Open(shareddata.Path(tb, name))
+		p := name
+		if !strings.HasPrefix(p, "/") {
+			p = shareddata.Path(tb, name)
+		}
+		f, err := os.Open(p)
 		if err != nil {
 			tb.Fatal(err)
 		}
@@ -126,7 +131,11 @@ func loadJSONL(tb testing.TB, names ...string) *table {
 // loadCSV reads a numeric CSV whose label column is kept as strings.
 func loadCSV(tb testing.TB, name, label string) *table {
 	tb.Helper()
-	f, err := os.Open(shareddata.Path(tb, name))
+	p := name
+	if !strings.HasPrefix(p, "/") {
+		p = shareddata.Path(tb, name)
+	}
+	f, err := os.Open(p)
 	if err != nil {
 		tb.Fatal(err)
 	}

@@ -16,21 +16,27 @@
 // The checks, each a family with its own multiple-testing correction at
 // Options.Alpha:
 //
-//   - trigger_token: per (token, label) pair, the exact binomial upper tail
-//     P[X >= k], X ~ Binomial(n, p), where n is the number of batch documents
-//     holding the token, k those with the label, and p the reference's
-//     smoothed P(label | token) adjusted to the batch's label prior; pairs
-//     also need Cohen's h >= 0.5. Rows with the token and the label are
-//     quarantined; rows with the token and another label are reported
-//     (trigger_token_shared).
-//   - near_duplicate_flood: MinHash/LSH clusters in the batch; a cluster of
-//     s rows is tested by P[Poisson(λ) >= s-1], λ = (m+1)·n/N, where m is the
-//     number of reference rows of the same near-duplicate template (estimated
-//     from the sample): the reference's own duplicate rate is the null.
-//   - label_flip: rows whose label agrees with at most 20% of their k
-//     nearest reference neighbours, quarantined only when their number for a
-//     label exceeds what the reference's own leave-one-out rate predicts
-//     (binomial test).
+//   - trigger_token: (token, label) pairs planted with flipped labels. A
+//     pair held by k of the n batch documents with the token is screened by
+//     the beta-binomial upper tail P[X >= k] (the reference's counts for the
+//     token on top of an empirical-Bayes prior fitted to all reference
+//     tokens, so a token seen a few times is not taken at face value), and
+//     decided by whether its rows' content contradicts the label: how many
+//     of the k rows their nearest reference neighbours call another label,
+//     against the reference's own leave-one-out rate for rows with that
+//     token and label. Rows with the pair are quarantined (all of them when
+//     most are contradicted, else only the contradicted ones); rows with
+//     the token and another label are reported (trigger_token_shared).
+//   - near_duplicate_flood: MinHash/LSH clusters of the batch (estimated
+//     Jaccard >= 0.7); a cluster of s rows matching m rows of the
+//     reference sample is tested exactly, conditionally on s+m, against
+//     Binomial(s+m, n/(n+R)): the reference's own near-duplicate rate for
+//     that template is the null.
+//   - label_flip: rows whose label is shared by so few of their K nearest
+//     reference neighbours (text: Jaccard of token sets; numeric:
+//     standardised Euclidean) that at most 5% of the reference's own rows of
+//     that label are as isolated (leave-one-out); quarantined when their
+//     number exceeds that rate (binomial test per label).
 //   - outlier: values outside the reference's [min, max] (the exchangeability
 //     bound P <= 2/(N+1) per row is the null rate), extreme text lengths, and
 //     unseen categories (Good-Turing null rate), quarantined when in excess.

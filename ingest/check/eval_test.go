@@ -386,6 +386,9 @@ func formatTable(clean map[string]score, rows []evalRow) string {
 		c := clean[r.dataset]
 		rate := fmt.Sprintf("%.1f%%", 100*r.rate)
 		prec, rec := fmt.Sprintf("%.3f", r.s.precision()), fmt.Sprintf("%.3f", r.s.recall())
+		if r.s.tp+r.s.fp == 0 {
+			prec = "— (none quarantined)"
+		}
 		if r.s.of > 0 {
 			rate = "all rows of one class"
 			prec, rec = "—", fmt.Sprintf("detected %d/%d", r.s.detected, r.s.of)

@@ -12,7 +12,7 @@ import (
 // neighbours share l that at most flipLevel of the reference's own rows of
 // label l (leave-one-out) have as few, and fewer than half do.
 const (
-	flipLevel      = 0.02
+	flipLevel      = 0.05
 	maxNumericKNN  = 1000 // reference rows searched by brute force for numeric neighbours
 	stopTokenShare = 0.1  // tokens in more than this share of sampled documents are ignored for text neighbours
 )
@@ -56,7 +56,6 @@ type knnScratch struct {
 	touched []int32
 	nb      []neighbour
 	filt    []uint64
-	point   []float64
 }
 
 func newKNN(r *Reference, k int) *knnIndex {

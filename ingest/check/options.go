@@ -47,6 +47,11 @@ type Options struct {
 	// Text lists free-text columns: tokenised for trigger tokens, MinHash
 	// near-duplicates and nearest neighbours.
 	Text []string
+	// Ignore lists columns that are not checked at all beyond their
+	// presence and type: identifiers, timestamps, row numbers, whose
+	// values are expected to differ from the reference's. A reference
+	// records its ignored columns and checks against it use them.
+	Ignore []string
 	// Seed drives every random choice (the reference sample, MinHash
 	// permutations, batch reservoirs). Default 1.
 	Seed uint64

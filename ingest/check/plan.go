@@ -89,7 +89,7 @@ type trigCand struct {
 // on to the content test; contentPrior is the weight, in rows, of a
 // label's overall flag rate against a token's own in that test.
 const (
-	triggerScreen = 0.05
+	triggerScreen = 0.01
 	contentPrior  = 30.0
 )
 
@@ -326,13 +326,16 @@ func smoothShares(counts []int64) []float64 {
 	return out
 }
 
-// floodLambda is the expected number of further batch rows of a
-// near-duplicate template that has m matches among the reference sample.
-func (c *Checker) floodLambda(m int) float64 {
-	N := float64(c.ref.d.Rows)
+// floodTest is the exact conditional test of a near-duplicate template
+// seen s times in the batch (n rows) and m times in the reference sample
+// (R rows): under the null both are samples of one population, so given
+// s+m the batch's share is Binomial(s+m, n/(n+R)). It returns the p-value
+// P[X >= s] and the rate ratio (s/n)/(m/R), with m floored at 1/2.
+func (c *Checker) floodTest(s int64, m int) (p, ratio float64) {
+	n := float64(c.rows)
 	R := float64(max(len(c.ref.sample), 1))
-	est := float64(m) * N / R
-	return (est + 1) * float64(c.rows) / N
+	q := n / (n + R)
+	return binomUpper(s, s+int64(m), q), (float64(s) / n) / (math.Max(float64(m), 0.5) / R)
 }
 
 // floodScreen is the bucket-level p-value at or below which a bucket's
@@ -350,11 +353,7 @@ func (c *Checker) planFlood() {
 		if s < floodMinRows {
 			continue
 		}
-		lam := c.floodLambda(len(c.refBuckets[k]))
-		if float64(s-1) < floodMinRatio*lam {
-			continue
-		}
-		if poissonUpper(int64(s-1), lam) <= floodScreen {
+		if p, ratio := c.floodTest(int64(s), len(c.refBuckets[k])); ratio >= floodMinRatio && p <= floodScreen {
 			c.suspicious[k] = true
 		}
 	}
@@ -373,8 +372,7 @@ func (c *Checker) finishFlood() {
 	for i := range parent {
 		parent[i] = i
 	}
-	var find func(int) int
-	find = func(x int) int {
+	find := func(x int) int {
 		for parent[x] != x {
 			parent[x] = parent[parent[x]]
 			x = parent[x]
@@ -427,9 +425,9 @@ func (c *Checker) finishFlood() {
 	}
 	slices.Sort(roots)
 	type cl struct {
-		members []int
-		m       int
-		lam, pv float64
+		members   []int
+		m         int
+		ratio, pv float64
 	}
 	var cls []cl
 	var ps []float64
@@ -447,13 +445,11 @@ func (c *Checker) finishFlood() {
 				}
 			}
 		}
-		lam := c.floodLambda(len(matched))
-		s := int64(len(members))
-		pv := 1.0
-		if float64(s-1) >= floodMinRatio*lam {
-			pv = poissonUpper(s-1, lam)
+		pv, ratio := c.floodTest(int64(len(members)), len(matched))
+		if ratio < floodMinRatio {
+			pv = 1
 		}
-		cls = append(cls, cl{members, len(matched), lam, pv})
+		cls = append(cls, cl{members, len(matched), ratio, pv})
 		ps = append(ps, pv)
 	}
 	rej := reject(ps, len(ps), c.opts.Alpha, c.opts.Correction)
@@ -475,12 +471,13 @@ func (c *Checker) finishFlood() {
 			}
 			return cmp.Compare(a.row, b.row)
 		})
+		n, R := float64(c.rows), float64(len(c.ref.sample))
 		f := Finding{Check: CheckFlood, Column: col, Severity: Critical, Statistic: float64(len(ids)),
-			Threshold: float64(minPoissonFor(k.lam, c.opts.Alpha/float64(max(len(ps), 1))) + 1), PValue: ptr(k.pv),
-			EffectSize: ptr(float64(len(ids)-1) / k.lam), Effect: "rows beyond the first / rows expected from the reference's rate of this template",
-			BatchN: c.rows, ReferenceN: c.ref.d.Rows, Rows: int64(len(ids)),
-			Message: fmt.Sprintf("%d near-duplicate rows (estimated Jaccard >= %.1f) where the reference predicts %.2f more after the first (%d of %d sampled reference rows match): a flood; quarantined",
-				len(ids), nearDupJ, k.lam, k.m, len(c.ref.sample))}
+			Threshold: float64(minCountFor(int64(len(ids)+k.m), n/(n+R), c.opts.Alpha/float64(max(len(ps), 1)))), PValue: ptr(k.pv),
+			EffectSize: ptr(k.ratio), Effect: "rate of the template in the batch / in the reference sample (sample count floored at 1/2)",
+			BatchN: c.rows, ReferenceN: int64(len(c.ref.sample)), Rows: int64(len(ids)),
+			Message: fmt.Sprintf("%d near-duplicate rows (estimated Jaccard >= %.1f) in %d batch rows, where %d of %d sampled reference rows match them (%.2f expected in the batch): a flood; quarantined",
+				len(ids), nearDupJ, c.rows, k.m, len(c.ref.sample), float64(k.m)*n/R)}
 		for _, id := range ids {
 			c.quarantineRow(id, CheckFlood)
 			c.addExample(&f, id)
@@ -491,18 +488,6 @@ func (c *Checker) finishFlood() {
 		c.findings = append(c.findings, Finding{Check: CheckFlood, Column: col, Severity: Warning, BatchN: c.rows, Statistic: float64(maxFloodRows),
 			Message: fmt.Sprintf("more than %d rows fell in suspicious near-duplicate buckets; only the first were clustered. The batch is dominated by near-duplicates", maxFloodRows)})
 	}
-}
-
-func minPoissonFor(lam, cut float64) int64 {
-	k := int64(0)
-	for poissonUpper(k, lam) > cut && k < 1<<40 {
-		if k < 16 {
-			k++
-		} else {
-			k += k / 8
-		}
-	}
-	return k
 }
 
 func sigJaccard(a, b []uint32) float64 {

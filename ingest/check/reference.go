@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/apache/arrow-go/v18/arrow"
 
@@ -27,7 +28,7 @@ const (
 	refVersion    = 1
 	maxLabels     = 1000    // distinct label values
 	maxCategories = 10000   // distinct values kept per categorical column
-	maxVocabulary = 2000000 // distinct tokens kept per text column
+	maxVocabulary = 1 << 20 // distinct tokens kept per text column (lossy counting beyond)
 	minhashK      = 128     // MinHash signature length
 	lshBands      = 21      // LSH bands of lshRows signature positions
 	lshRows       = 6
@@ -35,7 +36,7 @@ const (
 )
 
 // moments are streaming count, mean, sum of squared deviations, min and max
-// (Welford), mergeable with Chan's formula.
+// (Welford).
 type moments struct {
 	N    int64   `json:"n"`
 	Mean float64 `json:"mean"`
@@ -54,23 +55,6 @@ func (m *moments) add(x float64) {
 	m.M2 += d * (x - m.Mean)
 	m.Min = math.Min(m.Min, x)
 	m.Max = math.Max(m.Max, x)
-}
-
-func (m *moments) merge(o moments) {
-	if o.N == 0 {
-		return
-	}
-	if m.N == 0 {
-		*m = o
-		return
-	}
-	n := m.N + o.N
-	d := o.Mean - m.Mean
-	m.Mean += d * float64(o.N) / float64(n)
-	m.M2 += o.M2 + d*d*float64(m.N)*float64(o.N)/float64(n)
-	m.N = n
-	m.Min = math.Min(m.Min, o.Min)
-	m.Max = math.Max(m.Max, o.Max)
 }
 
 // variance is the sample variance (n-1).
@@ -154,6 +138,7 @@ type refData struct {
 	Version     int                        `json:"version"`
 	Label       string                     `json:"label,omitempty"`
 	Text        []string                   `json:"text,omitempty"`
+	Ignore      []string                   `json:"ignore,omitempty"`
 	Seed        uint64                     `json:"seed"`
 	Rows        int64                      `json:"rows"`
 	Columns     []refColumn                `json:"columns"`
@@ -173,6 +158,9 @@ type Reference struct {
 	colIdx   map[string]int
 	numCols  []int // indices of numeric columns, aligned with sampleRow.Num
 	tokIdx   []map[string]int
+
+	mu      sync.Mutex
+	indexes map[[2]uint64]*refIndex
 }
 
 // Rows is the number of reference rows.
@@ -353,6 +341,14 @@ func (b *Builder) init(s *arrow.Schema) error {
 		return err
 	}
 	b.schema, b.label, b.textCol = s, label, text
+	for _, name := range b.opts.Ignore {
+		if len(s.FieldIndices(name)) == 0 {
+			return &ColumnError{Column: name, Role: "ignored", Reason: fmt.Sprintf("is not a column of the data (columns: %s)", fieldNames(s))}
+		}
+		if name == b.opts.Label || slices.Contains(b.opts.Text, name) {
+			return &ColumnError{Column: name, Role: "ignored", Reason: "is also the label or a text column"}
+		}
+	}
 	for i, f := range s.Fields() {
 		k := kindOf(f.Name, f.Type, &b.opts)
 		b.kinds = append(b.kinds, k)
@@ -490,7 +486,7 @@ func (b *Builder) Add(bt Batch) error {
 						t.df[li]++
 					}
 					if keep {
-						b.hashes = append(b.hashes, saltHash(h, c))
+						b.hashes = append(b.hashes, saltHash(h, slices.Index(b.textCol, c)))
 					}
 				}
 				if len(v) > maxVocabulary {
@@ -551,7 +547,7 @@ func (b *Builder) Reference() (*Reference, error) {
 		}
 		return out
 	}
-	d := refData{Format: refFormat, Version: refVersion, Label: b.opts.Label, Text: b.opts.Text, Seed: b.opts.Seed, Rows: b.rows}
+	d := refData{Format: refFormat, Version: refVersion, Label: b.opts.Label, Text: b.opts.Text, Ignore: slices.Sorted(slices.Values(b.opts.Ignore)), Seed: b.opts.Seed, Rows: b.rows}
 	for _, oldI := range order {
 		d.Labels = append(d.Labels, b.labels[oldI])
 	}

@@ -19,17 +19,6 @@ func binomUpper(k, n int64, p float64) float64 {
 	return stats.BinomialUpperTail(int(k), int(n), p)
 }
 
-// poissonUpper is P[X >= k] for X ~ Poisson(lambda).
-func poissonUpper(k int64, lambda float64) float64 {
-	if k <= 0 {
-		return 1
-	}
-	if lambda <= 0 {
-		return 0
-	}
-	return stats.GammaP(float64(k), lambda)
-}
-
 // normalTwoSided is P[|Z| >= |z|].
 func normalTwoSided(z float64) float64 { return math.Erfc(math.Abs(z) / math.Sqrt2) }
 

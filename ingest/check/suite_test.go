@@ -6,12 +6,40 @@ import (
 	"testing"
 )
 
-// TestPoisoningSuite is the evaluation in the README: precision and recall
-// of the quarantine list on planted poison, and the false-alarm rate on 50
-// clean batches per dataset.
-func TestPoisoningSuite(t *testing.T) {
+// TestPoisoningTargets asserts the targets of the poisoning suite on the
+// Reuters grain texts: at 1% poison, quarantine precision and recall of at
+// least 0.9 for trigger tokens (planted into rows of the other class, with
+// the label flipped to the minority class) and for near-duplicate floods,
+// pooled over 10 random splits; and at most 1 of 50 clean batches with a
+// quarantine verdict.
+func TestPoisoningTargets(t *testing.T) {
 	if testing.Short() {
-		t.Skip("the poisoning suite takes a minute")
+		t.Skip("the poisoning suite takes a while")
+	}
+	d := reutersDataset("reutersgrain-train.jsonl")
+	d.scenarios = d.scenarios[:3] // trigger -> minority, trigger -> majority, flood
+	clean, rows := runSuite(t, d, 50, 10)
+	t.Log("\n" + formatTable(map[string]score{d.name: clean}, rows))
+	if clean.verdicts > 1 {
+		t.Errorf("%d of %d clean batches got a quarantine verdict, want at most 1", clean.verdicts, clean.trials)
+	}
+	for _, r := range rows {
+		if r.rate != 0.01 || r.scenario == "trigger token -> majority label" {
+			continue
+		}
+		if p, rc := r.s.precision(), r.s.recall(); !(p >= 0.9 && rc >= 0.9) {
+			t.Errorf("%s at 1%%: precision %.3f recall %.3f, want both >= 0.9", r.scenario, p, rc)
+		}
+	}
+}
+
+// TestPoisoningSuite computes the full evaluation table of the README
+// (every dataset, scenario and rate; 50 clean batches per dataset). It
+// runs with CAIRN_EVAL=1 and writes the table to CAIRN_EVAL_OUT if set;
+// CAIRN_EVAL_SETS restricts it to the named datasets.
+func TestPoisoningSuite(t *testing.T) {
+	if os.Getenv("CAIRN_EVAL") != "1" {
+		t.Skip("set CAIRN_EVAL=1 to compute the full evaluation table (several minutes)")
 	}
 	sets := []dataset{
 		reutersDataset("reutersgrain-train.jsonl"),
@@ -34,6 +62,8 @@ func TestPoisoningSuite(t *testing.T) {
 	tab := formatTable(clean, rows)
 	t.Log("\n" + tab)
 	if p := os.Getenv("CAIRN_EVAL_OUT"); p != "" {
-		os.WriteFile(p, []byte(tab), 0o644)
+		if err := os.WriteFile(p, []byte(tab), 0o644); err != nil {
+			t.Error(err)
+		}
 	}
 }
