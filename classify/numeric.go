@@ -91,7 +91,6 @@ type numSpec struct {
 	formatted    float64 // score when written in one of shapes
 	plain        float64 // score when bare
 	ctx          ContextWords
-	minDigitRun  int // Features.MaxDigitRun needed when only bare is possible
 }
 
 // numDetector is a built-in detector for a numeric identifier.

@@ -65,22 +65,6 @@ func classifyStore(ctx context.Context, st store.Store, key string, sc *classify
 	return cl.Report(), nil
 }
 
-// readSource yields the batches of SOURCE through ingest.
-func readSource(ctx context.Context, src string, f func(b ingest.Batch) error) error {
-	st, key, err := openSource(ctx, src)
-	if err != nil {
-		return err
-	}
-	for b, err := range ingest.Read(ctx, st, key, ingest.ReadOptions{SkipUnknown: key == ""}) {
-		if err != nil {
-			return err
-		}
-		if err := f(b); err != nil {
-			return err
-		}
-	}
-	return nil
-}
 
 func runClassify(ctx context.Context, e *env, args []string) error {
 	fs := newFlagSet(e, "classify")
