@@ -65,7 +65,6 @@ func classifyStore(ctx context.Context, st store.Store, key string, sc *classify
 	return cl.Report(), nil
 }
 
-
 func runClassify(ctx context.Context, e *env, args []string) error {
 	fs := newFlagSet(e, "classify")
 	format := fs.String("format", "md", "output `format`: json or md")
