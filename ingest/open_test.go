@@ -3,6 +3,7 @@ package ingest
 import (
 	"context"
 	"errors"
+	"strings"
 	"sync/atomic"
 	"testing"
 
@@ -89,5 +90,14 @@ func TestReadStopsEarlyAndOnCancel(t *testing.T) {
 	}
 	if _, _, err := collect(t, s, "nothing", ReadOptions{}); !errors.Is(err, ErrEmpty) {
 		t.Fatalf("empty prefix: %v", err)
+	}
+}
+
+// TestEmptyRootMessage: an empty store read as a whole (prefix "") gives
+// an error that starts with what is wrong, not with ": ".
+func TestEmptyRootMessage(t *testing.T) {
+	_, _, err := collect(t, mem.New(), "", ReadOptions{})
+	if !errors.Is(err, ErrEmpty) || strings.HasPrefix(err.Error(), ":") || !strings.Contains(err.Error(), "no input files") {
+		t.Fatalf("err = %q", err)
 	}
 }

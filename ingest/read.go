@@ -66,6 +66,9 @@ type ReadError struct {
 func (e *ReadError) Error() string {
 	var b strings.Builder
 	b.WriteString(e.Path)
+	if e.Path == "" && e.Line <= 0 && e.Row < 0 && e.Column == "" {
+		return e.Err.Error() // nothing to locate: no ": " before the cause
+	}
 	if e.Line > 0 {
 		fmt.Fprintf(&b, ": line %d", e.Line)
 	}
@@ -244,7 +247,7 @@ func resolveKeys(ctx context.Context, s store.Store, keyOrPrefix string, opts Re
 		keys = append(keys, info.Key)
 	}
 	if len(keys) == 0 {
-		return nil, &ReadError{Path: keyOrPrefix, Row: -1, Err: fmt.Errorf("%w: no input files", ErrEmpty)}
+		return nil, &ReadError{Path: keyOrPrefix, Row: -1, Err: fmt.Errorf("%w: no input files (.parquet, .csv, .jsonl or .arrow) in the source", ErrEmpty)}
 	}
 	return keys, nil
 }

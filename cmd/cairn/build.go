@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/cairnml/cairn/classify"
+	"github.com/cairnml/cairn/ingest"
+	"github.com/cairnml/cairn/ingest/check"
 	"github.com/cairnml/cairn/lineage"
 	"github.com/cairnml/cairn/merkle"
 	"github.com/cairnml/cairn/store"
@@ -23,7 +25,7 @@ import (
 func init() {
 	register(command{
 		name:    "build",
-		usage:   "SOURCE -o MANIFEST [--name N] [--version V] [--provenance FILE] [--parent MANIFEST]... [--transform NAME] [--transform-version V] [--transform-code DIGEST] [--part-size SIZE] [--workers N] [--sign KEY] [--classify] [--progress|--no-progress]",
+		usage:   "SOURCE -o MANIFEST [--name N] [--version V] [--provenance FILE] [--parent MANIFEST]... [--transform NAME] [--transform-version V] [--transform-code DIGEST] [--part-size SIZE] [--workers N] [--sign KEY] [--classify] [--check BASELINE] [--progress|--no-progress]",
 		summary: "hash a dataset and write its manifest (and its leaf sidecar next to it)",
 		run:     runBuild,
 	})
@@ -190,6 +192,7 @@ func runBuild(ctx context.Context, e *env, args []string) error {
 	signKey := fs.String("sign", "", "sign the manifest with this private `key` (writes MANIFEST.dsse)")
 	createdBy := fs.String("created-by", "", "record who made the manifest")
 	withClassify := fs.Bool("classify", false, "classify sensitive columns of the readable files (Parquet, CSV, JSONL, Arrow) and record the summary in the manifest")
+	baseline := fs.String("check", "", "check the readable files for poisoning against this `BASELINE` (a reference from cairn profile, or trusted data) and record the report in the manifest's checks; exit 1 on a quarantine verdict")
 	var prog progressFlags
 	prog.register(fs)
 	pos, err := parseFlags(fs, args)
@@ -259,6 +262,9 @@ func runBuild(ctx context.Context, e *env, args []string) error {
 		return fmt.Errorf("-o: %w", err)
 	}
 	defer outStore.Close()
+	if err := buildOutputsSafe(src, *out, key != nil); err != nil {
+		return err
+	}
 	if rel, ok := insideSource(src, *out); ok {
 		dir := filepath.ToSlash(filepath.Dir(rel))
 		for _, n := range []string{outKey, lineage.SidecarName(outKey), outKey + lineage.EnvelopeSuffix} {
@@ -266,6 +272,12 @@ func runBuild(ctx context.Context, e *env, args []string) error {
 				n = dir + "/" + n
 			}
 			opts.Exclude = append(opts.Exclude, n)
+		}
+	}
+	var ref *check.Reference
+	if *baseline != "" {
+		if ref, err = loadReference(ctx, *baseline, check.Options{}); err != nil {
+			return fmt.Errorf("--check %s: %w", *baseline, err)
 		}
 	}
 	st, prefix, err := openDataset(ctx, src)
@@ -287,6 +299,12 @@ func runBuild(ctx context.Context, e *env, args []string) error {
 			return fmt.Errorf("--classify: %w", err)
 		}
 	}
+	var verdict check.Verdict
+	if ref != nil {
+		if verdict, err = checkInto(ctx, m, st, prefix, ref); err != nil {
+			return fmt.Errorf("--check %s: %w", *baseline, err)
+		}
+	}
 	data, err := lineage.WriteManifest(ctx, outStore, outKey, m, d)
 	if err != nil {
 		return err
@@ -297,7 +315,55 @@ func runBuild(ctx context.Context, e *env, args []string) error {
 		}
 	}
 	fmt.Fprintf(e.stdout, "%s: %d objects, %d bytes, root %s\n", *out, m.Objects, m.Bytes, m.Root)
+	if verdict != "" {
+		fmt.Fprintf(e.stdout, "check against %s: %s\n", *baseline, verdict)
+	}
+	if verdict == check.Quarantine {
+		return failed("check against %s: verdict quarantine (recorded in %s; see its checks)", *baseline, *out)
+	}
 	return nil
+}
+
+// buildOutputsSafe refuses outputs of cairn build that would overwrite the
+// data being hashed: the manifest, its sidecar or its envelope being the
+// SOURCE file itself, or the manifest path naming an existing file in a
+// SOURCE directory that is not a cairn manifest.
+func buildOutputsSafe(src, out string, signed bool) error {
+	outs := []string{out, filepath.Join(filepath.Dir(out), lineage.SidecarName(filepath.Base(out)))}
+	if signed {
+		outs = append(outs, out+lineage.EnvelopeSuffix)
+	}
+	for _, o := range outs {
+		if err := notAnInput("-o", o, src); err != nil {
+			return err
+		}
+	}
+	if _, inside := insideSource(src, out); inside {
+		if data, err := os.ReadFile(out); err == nil {
+			if _, err := lineage.ParseManifest(data); err != nil {
+				return fmt.Errorf("-o %s: an existing file of the dataset %s that is not a cairn manifest; refusing to overwrite it", out, src)
+			}
+		}
+	}
+	return nil
+}
+
+// checkInto checks the dataset's readable files for poisoning against ref
+// (loaded from a reference file or trusted data, as "cairn check
+// --reference" takes) and records the report in the manifest's checks.
+func checkInto(ctx context.Context, m *lineage.Manifest, st store.Store, prefix string, ref *check.Reference) (check.Verdict, error) {
+	var opts check.Options
+	batches := func() iter.Seq2[check.Batch, error] {
+		return ingest.Read(ctx, st, prefix, ingest.ReadOptions{SkipUnknown: true})
+	}
+	rep, err := check.Check(ctx, ref, opts, batches)
+	if err != nil {
+		return "", err
+	}
+	if err := m.SetChecks(rep); err != nil {
+		return "", err
+	}
+	return rep.Verdict, nil
 }
 
 // classifyInto classifies the dataset's readable files with the default

@@ -51,8 +51,14 @@ func runCheck(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	if len(pos) != 1 || *refPath == "" {
-		fs.Usage()
 		return errors.New("usage: cairn check SOURCE --reference REFERENCE [--label COL] [--text COL]... [--format json|md] [--quarantine DIR]")
+	}
+	for _, o := range []struct{ flag, path string }{{"--save-reference", *saveRef}, {"--html", *htmlOut}} {
+		if o.path != "" {
+			if err := notAnInput(o.flag, o.path, pos[0], *refPath); err != nil {
+				return err
+			}
+		}
 	}
 	if *format != "json" && *format != "md" {
 		return fmt.Errorf("--format %q: want json or md", *format)

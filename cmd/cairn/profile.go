@@ -40,8 +40,10 @@ func runProfile(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	if len(pos) != 1 || *out == "" {
-		fs.Usage()
 		return errors.New("usage: cairn profile SOURCE -o REFERENCE [--label COL] [--text COL]")
+	}
+	if err := notAnInput("-o", *out, pos[0]); err != nil {
+		return err
 	}
 	p, err := ingest.NewProfile(ingest.ProfileOptions{Label: *label, Text: text, Seed: *seed, SampleSize: *sample})
 	if err != nil {

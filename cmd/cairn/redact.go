@@ -103,17 +103,12 @@ func runRedact(ctx context.Context, e *env, args []string) error {
 	}()
 	var files, rows int64
 	findings := map[string]int{}
+	written := map[string]string{} // output file -> the input written to it
 	for b, err := range ingest.Read(ctx, st, key, ingest.ReadOptions{SkipUnknown: !single}) {
 		if err != nil {
 			return err
 		}
 		if cur == nil || cur.src != b.Path {
-			if cur != nil {
-				if err := cur.commit(); err != nil {
-					return err
-				}
-				cur = nil
-			}
 			dst := *out
 			if !single {
 				rel, err := filepath.Localize(strings.TrimSuffix(b.Path, path.Ext(b.Path)) + ".parquet")
@@ -121,6 +116,25 @@ func runRedact(ctx context.Context, e *env, args []string) error {
 					return fmt.Errorf("%s: cannot map to a local path: %w", b.Path, err)
 				}
 				dst = filepath.Join(*out, rel)
+			}
+			if prev, ok := written[dst]; ok {
+				return fmt.Errorf("%s and %s would both be written to %s; rename one of them", prev, b.Path, dst)
+			}
+			written[dst] = b.Path
+			in := pos[0]
+			if !single && !strings.HasPrefix(in, "s3://") {
+				in = filepath.Join(in, filepath.FromSlash(b.Path))
+			}
+			if err := notAnInput("-o", dst, in); err != nil {
+				return err
+			}
+			// Commit the previous file only now, so a clash with it
+			// leaves no output of either.
+			if cur != nil {
+				if err := cur.commit(); err != nil {
+					return err
+				}
+				cur = nil
 			}
 			schema, err := red.OutputSchema(b.Record.Schema())
 			if err != nil {

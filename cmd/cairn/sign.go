@@ -53,6 +53,14 @@ func runSign(ctx context.Context, e *env, args []string) error {
 	if dst == "" {
 		dst = pos[0] + lineage.EnvelopeSuffix
 	}
+	if err := notAnInput("-o", dst, pos[0], *keyFile); err != nil {
+		return err
+	}
+	if *inToto != "" {
+		if err := notAnInput("--in-toto", *inToto, pos[0], *keyFile, dst); err != nil {
+			return err
+		}
+	}
 	if err := writeFileAtomic(dst, env, 0o644, true); err != nil {
 		return err
 	}

@@ -58,3 +58,25 @@ func openSource(ctx context.Context, src string) (store.Store, string, error) {
 	}
 	return st, filepath.Base(src), nil
 }
+
+// sameFile reports whether the local paths a and b name the same existing
+// file (through links, relative paths and the like).
+func sameFile(a, b string) bool {
+	if strings.HasPrefix(a, "s3://") || strings.HasPrefix(b, "s3://") {
+		return false
+	}
+	fa, err1 := os.Stat(a)
+	fb, err2 := os.Stat(b)
+	return err1 == nil && err2 == nil && os.SameFile(fa, fb)
+}
+
+// notAnInput returns an error if the output file out (given by flag) is
+// the same file as one of the inputs, which writing it would destroy.
+func notAnInput(flag, out string, inputs ...string) error {
+	for _, in := range inputs {
+		if in != "" && sameFile(out, in) {
+			return fmt.Errorf("%s %s: is the input %s; refusing to overwrite it", flag, out, in)
+		}
+	}
+	return nil
+}
