@@ -15,12 +15,13 @@ import (
 	"github.com/cairnml/cairn/store"
 )
 
-// changingStore wraps a store and makes one key look different on the
-// second Open or on Stat, or truncates its reads.
+// changingStore wraps a store and makes one key look different on Stat,
+// or truncates its reads. (Build opens each object once, to plan and hash
+// it, so there is no second Open to lie about the size.)
 type changingStore struct {
 	store.Store
 	key   string
-	mode  string // "reopen", "stat", "short"
+	mode  string // "stat", "short"
 	opens atomic.Int32
 }
 
@@ -29,11 +30,7 @@ func (s *changingStore) Open(ctx context.Context, key string) (store.Object, err
 	if err != nil || key != s.key {
 		return obj, err
 	}
-	n := s.opens.Add(1)
-	switch {
-	case s.mode == "reopen" && n == 2:
-		return sizeObj{obj, obj.Size() + 1}, nil
-	case s.mode == "short" && n == 2:
+	if s.opens.Add(1) == 1 && s.mode == "short" {
 		return shortObj{obj}, nil
 	}
 	return obj, nil
@@ -47,17 +44,13 @@ func (s *changingStore) Stat(ctx context.Context, key string) (store.Info, error
 	return info, err
 }
 
-type sizeObj struct {
-	store.Object
-	n int64
-}
-
-func (o sizeObj) Size() int64 { return o.n }
-
 type shortObj struct{ store.Object }
 
+// ReadAt returns one byte too few at the end of the object, except for
+// the planner's small reads, so that hashing (not planning) meets the
+// short read.
 func (o shortObj) ReadAt(p []byte, off int64) (int, error) {
-	if off+int64(len(p)) > o.Size()-1 {
+	if len(p) > 16 && off+int64(len(p)) > o.Size()-1 {
 		n, _ := o.Object.ReadAt(p[:max(0, o.Size()-1-off)], off)
 		return n, io.EOF
 	}
@@ -67,7 +60,7 @@ func (o shortObj) ReadAt(p []byte, off int64) (int, error) {
 func TestBuildObjectChanges(t *testing.T) {
 	r := rand.New(rand.NewPCG(3, 3))
 	files := map[string][]byte{"a": randBytes(r, 5000), "b": randBytes(r, 10)}
-	for _, mode := range []string{"reopen", "stat", "short"} {
+	for _, mode := range []string{"stat", "short"} {
 		st := &changingStore{Store: memStore(t, files), key: "a", mode: mode}
 		_, err := merkle.Build(context.Background(), st, "", merkle.Options{Params: merkle.Params{PartSize: 1024}})
 		if !errors.Is(err, merkle.ErrChanged) {

@@ -120,6 +120,42 @@ type Object interface {
 	Info() Info
 }
 
+// Mapper is an optional interface of an Object whose bytes can be read
+// through a read-only memory mapping, without the copy ReadAt makes.
+// Check for it with a type assertion; read an Object that does not
+// implement it, or whose Map fails, with ReadAt.
+//
+// The mapping does not keep ReadAt's promise of one consistent version:
+//   - It shows the object's storage as it is now. If the object is
+//     modified in place after Open (not replaced: a Put leaves a mapping
+//     of the old version intact), the mapped bytes may change while they
+//     are read. A caller that needs integrity must hash what it read and
+//     compare, and check the size again afterwards (Stat).
+//   - If the object is truncated, reading a mapped page past its new end
+//     raises SIGBUS, which kills the program unless the reading goroutine
+//     has called runtime/debug.SetPanicOnFault(true) and recovers the
+//     panic (a runtime.Error whose Addr method returns the faulting
+//     address). An I/O error while the kernel reads a page in does the
+//     same. Guard every read of the mapping that way.
+//   - The bytes must not be written to: the mapping is read-only, and a
+//     write faults the same way.
+type Mapper interface {
+	Object
+	// Map returns the object's Size() bytes as a read-only mapping, valid
+	// until Close; reading it after Close faults. A zero-byte object maps
+	// to an empty slice. Map may be called from several goroutines and
+	// more than once; every call returns the same slice (or error). An
+	// error means the object cannot be mapped; ReadAt still works.
+	Map() ([]byte, error)
+	// Drop tells the Object that the caller is done, for now, with bytes
+	// [off, off+n) of the mapping, so that they need not count in the
+	// process's resident memory. The slice stays valid: reading those
+	// bytes again is correct, only slower. Ranges outside the object are
+	// ignored. A caller that maps an object larger than memory should
+	// Drop what it has read, to keep its resident memory bounded.
+	Drop(off, n int64)
+}
+
 // ValidKey reports whether key is a valid object key: non-empty, valid
 // UTF-8, no NUL byte, no leading or trailing slash, and no empty, "." or
 // ".." segment. Backslashes are allowed (they are ordinary bytes in object

@@ -19,6 +19,7 @@ import (
 	"path"
 	"slices"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"github.com/cairnml/cairn/store"
@@ -119,7 +120,7 @@ func (s *Store) List(ctx context.Context, prefix string) iter.Seq2[store.Info, e
 			}
 			info, err := s.stat(p)
 			if err != nil {
-				return err
+				return fmt.Errorf("%s: %w", p, err)
 			}
 			infos = append(infos, info)
 			return nil
@@ -284,9 +285,15 @@ func (s *Store) Delete(ctx context.Context, key string) error {
 	return nil
 }
 
+var _ store.Mapper = (*object)(nil)
+
 type object struct {
 	f    *os.File
 	info store.Info
+
+	mapOnce sync.Once
+	mapped  []byte
+	mapErr  error
 }
 
 func (o *object) ReadAt(p []byte, off int64) (int, error) {
@@ -298,7 +305,41 @@ func (o *object) ReadAt(p []byte, off int64) (int, error) {
 }
 func (o *object) Size() int64      { return o.info.Size }
 func (o *object) Info() store.Info { return o.info }
-func (o *object) Close() error     { return o.f.Close() }
+
+// Map implements store.Mapper with a read-only shared mapping of the
+// file. A Put that replaces the object leaves the mapping on the old
+// version; writing to the file in place shows through, and truncating it
+// makes reads of the lost pages fault (see store.Mapper).
+func (o *object) Map() ([]byte, error) {
+	o.mapOnce.Do(func() {
+		o.mapped, o.mapErr = mmap(o.f, o.info.Size)
+		if o.mapErr != nil {
+			o.mapErr = &store.Error{Op: "read", Key: o.info.Key, Err: o.mapErr}
+		}
+	})
+	return o.mapped, o.mapErr
+}
+
+// Drop implements store.Mapper.
+func (o *object) Drop(off, n int64) {
+	if o.mapped != nil {
+		drop(o.mapped, off, n)
+	}
+}
+
+// Close unmaps the object, if it was mapped, and closes the file.
+func (o *object) Close() error {
+	var err error
+	o.mapOnce.Do(func() {}) // no mapping after Close
+	if o.mapped != nil {
+		err = munmap(o.mapped)
+		o.mapped = nil
+	}
+	if cerr := o.f.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
 
 type ctxReader struct {
 	ctx context.Context

@@ -77,7 +77,7 @@ func TestSymlinks(t *testing.T) {
 		}
 		listed = append(listed, info.Key)
 	}
-	if listErr == nil || !strings.Contains(listErr.Error(), "escape") {
+	if listErr == nil || !strings.Contains(listErr.Error(), "escape") || !strings.Contains(listErr.Error(), "escape: path escapes") {
 		t.Fatalf("List err = %v (listed %q), want an error naming the escaping link", listErr, listed)
 	}
 }
@@ -127,5 +127,60 @@ func TestOpenNotDir(t *testing.T) {
 	}
 	if _, err := local.Open(filepath.Join(f, "missing")); err == nil {
 		t.Fatal("Open(missing) succeeded")
+	}
+}
+
+func TestMap(t *testing.T) {
+	ctx := context.Background()
+	s := newStore(t)
+	data := []byte(strings.Repeat("cairn mapped bytes ", 1000))
+	for key, v := range map[string][]byte{"empty": nil, "data": data} {
+		if err := s.Put(ctx, key, strings.NewReader(string(v)), int64(len(v))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	obj, err := s.Open(ctx, "data")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, ok := obj.(store.Mapper)
+	if !ok {
+		t.Fatal("local objects do not implement store.Mapper")
+	}
+	b, err := m.Map()
+	if err != nil {
+		t.Skipf("cannot map here: %v", err)
+	}
+	if string(b) != string(data) {
+		t.Fatal("mapped bytes differ from the object")
+	}
+	if b2, _ := m.Map(); &b2[0] != &b[0] {
+		t.Error("a second Map returned another mapping")
+	}
+	// Drop keeps the bytes readable; out-of-range drops are ignored.
+	m.Drop(0, 4096)
+	m.Drop(100, 1)
+	m.Drop(-5, 1<<40)
+	if string(b) != string(data) {
+		t.Fatal("bytes differ after Drop")
+	}
+	// A Put replaces the file; the mapping keeps the version opened.
+	if err := s.Put(ctx, "data", strings.NewReader("new"), 3); err != nil {
+		t.Fatal(err)
+	}
+	if string(b) != string(data) {
+		t.Fatal("the mapping changed when Put replaced the object")
+	}
+	if err := obj.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	obj, err = s.Open(ctx, "empty")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer obj.Close()
+	if b, err := obj.(store.Mapper).Map(); err != nil || len(b) != 0 {
+		t.Fatalf("zero-byte object mapped to %d bytes, %v", len(b), err)
 	}
 }
