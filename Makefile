@@ -9,7 +9,7 @@ STATICCHECK_VERSION := v0.8.2
 FUZZTIME ?= 10s
 export PATH := $(BIN):$(PATH)
 
-.PHONY: test tools lint unit bench fuzz demo
+.PHONY: test tools lint unit bench bench-large fuzz demo
 
 ## test: everything CI runs — lint, race tests (S3 against a real MinIO), each benchmark once, fuzz smoke runs
 test: tools
@@ -41,6 +41,15 @@ unit:
 ## bench: every benchmark once, so none rots
 bench:
 	go test -run '^$$' -bench . -benchtime 1x ./...
+
+## bench-large: the README's performance figures (minutes; needs `apt-get install b3sum` for the comparison)
+bench-large:
+	CAIRN_BENCH_LARGE=1 go test -run '^$$' -bench 'TreeOneFile|TreeManyFiles' -benchtime 3x -count 2 .
+	CAIRN_BENCH_LARGE=1 go test -run '^$$' -bench 'ParquetRead' -benchtime 5x -count 3 .
+	CAIRN_BENCH_LARGE=1 go test -run '^$$' -bench 'BuildRSS' -benchtime 1x .
+	CAIRN_BENCH_LARGE=1 go test -run '^$$' -bench 'ProfileParquet/.*/rows=1000000$$' -benchtime 1x ./ingest/
+	CAIRN_BENCH_LARGE=1 go test -run '^$$' -bench 'CheckParquet' -benchtime 1x ./ingest/check/
+	CAIRN_BENCH_LARGE=1 go test -run '^$$' -bench . -benchtime 1x ./classify/
 
 ## fuzz: a short run of every fuzz target
 fuzz:
