@@ -2,6 +2,7 @@ package check
 
 import (
 	"os"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -36,7 +37,9 @@ func TestPoisoningTargets(t *testing.T) {
 // TestPoisoningSuite computes the full evaluation table of the README
 // (every dataset, scenario and rate; 50 clean batches per dataset). It
 // runs with CAIRN_EVAL=1 and writes the table to CAIRN_EVAL_OUT if set;
-// CAIRN_EVAL_SETS restricts it to the named datasets.
+// CAIRN_EVAL_SETS restricts it to the named datasets and
+// CAIRN_EVAL_SCENARIOS to the scenarios whose name contains it (the 50
+// clean batches always run).
 func TestPoisoningSuite(t *testing.T) {
 	if os.Getenv("CAIRN_EVAL") != "1" {
 		t.Skip("set CAIRN_EVAL=1 to compute the full evaluation table (several minutes)")
@@ -54,6 +57,9 @@ func TestPoisoningSuite(t *testing.T) {
 	for _, d := range sets {
 		if only != "" && !strings.Contains(only, d.name) {
 			continue
+		}
+		if sc := os.Getenv("CAIRN_EVAL_SCENARIOS"); sc != "" {
+			d.scenarios = slices.DeleteFunc(d.scenarios, func(s scenario) bool { return !strings.Contains(s.name, sc) })
 		}
 		c, r := runSuite(t, d, 50, 10)
 		clean[d.name] = c
