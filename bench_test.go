@@ -235,6 +235,12 @@ func benchParquetRead(b *testing.B, path string, rows int) {
 	read := func(b *testing.B, open func() io.ReaderAt) {
 		b.SetBytes(e.Size)
 		b.ReportAllocs()
+		start := cpuTime()
+		defer func() {
+			// CPU time per pass (all goroutines, GC included): what a
+			// busy machine disturbs least.
+			b.ReportMetric(float64((cpuTime()-start).Milliseconds())/float64(b.N), "cpu-ms/op")
+		}()
 		for b.Loop() {
 			pf, err := file.NewParquetReader(io.NewSectionReader(open(), 0, e.Size))
 			if err != nil {
