@@ -51,10 +51,12 @@ func (l *rowList) add(r rowRef, limit int) {
 }
 
 type batchTok struct {
-	tok     string
-	total   int64
-	df      []int64 // per reference label
-	flagged []int64 // of those, rows whose label disagrees with their neighbours
+	tok    string
+	total  int64
+	df     []int64   // per reference label
+	score  []float64 // of those, the summed content scores (text neighbours)
+	scored []int64   // of those, rows with a content score
+	pos    []int64   // of those, rows with a positive content score
 }
 
 // batchCol accumulates one batch column.
@@ -145,7 +147,9 @@ type Checker struct {
 	hashes    []uint64
 	bandsB    []uint64
 	point     []float64
-	rowFlag   int8 // scan: 0 unknown, 1 not flagged, 2 flagged
+	rowFlag   int8    // scan: 0 unknown, 1 not flagged, 2 flagged
+	rowScore  float64 // observe: the current row's content score, if rowScored
+	rowScored bool
 }
 
 // NewChecker returns a Checker of batches against ref. opts.Label and
@@ -210,7 +214,7 @@ func (r *Reference) index(k int, seed uint64) *refIndex {
 	if ix, ok := r.indexes[key]; ok {
 		return ix
 	}
-	ix := &refIndex{lsh: newLSH(seed), knn: newKNN(r, k)}
+	ix := &refIndex{lsh: newLSH(seed), knn: newKNN(r, k, seed)}
 	ix.refBuckets = map[uint64][]int32{}
 	for j, s := range r.sample {
 		set := s.Tokens
@@ -424,9 +428,8 @@ func pruneBatchVocab(m map[uint64]*batchTok, floor int64) int64 {
 }
 
 // observeTokens adds row i's tokens to the batch's per-label document
-// frequencies; flagged says whether its label disagrees with its
-// neighbours.
-func (c *Checker) observeTokens(li int32, flagged bool, id rowRef) {
+// frequencies and, when it has one, its content score (c.rowScore).
+func (c *Checker) observeTokens(li int32, id rowRef) {
 	for tpos, bi := range c.text {
 		bc := c.cols[bi]
 		toks, hs := c.toks[tpos], c.tokHashes[tpos]
@@ -445,14 +448,19 @@ func (c *Checker) observeTokens(li int32, flagged bool, id rowRef) {
 					bc.tokFloor = pruneBatchVocab(bc.tokens, bc.tokFloor)
 				}
 				nl := len(c.ref.d.Labels)
-				t = &batchTok{tok: strings.Clone(toks[j]), df: make([]int64, nl), flagged: make([]int64, nl)}
+				t = &batchTok{tok: strings.Clone(toks[j]), df: make([]int64, nl),
+					score: make([]float64, nl), scored: make([]int64, nl), pos: make([]int64, nl)}
 				bc.tokens[h] = t
 			}
 			t.total++
 			if li >= 0 {
 				t.df[li]++
-				if flagged {
-					t.flagged[li]++
+				if c.rowScored {
+					t.score[li] += c.rowScore
+					t.scored[li]++
+					if c.rowScore > 0 {
+						t.pos[li]++
+					}
 				}
 			}
 		}
@@ -556,11 +564,11 @@ func (c *Checker) Observe(b Batch) error {
 				c.pruneBuckets()
 			}
 		}
-		flagged := false
+		c.rowScored = false
 		if c.knn != nil && li >= 0 {
-			flagged = c.observeFlip(rec, i, li, id)
+			c.observeFlip(rec, i, li, id)
 		}
-		c.observeTokens(li, flagged, id)
+		c.observeTokens(li, id)
 		c.rows++
 	}
 	return nil
@@ -580,7 +588,9 @@ func (c *Checker) pruneBuckets() {
 	}
 }
 
-func (c *Checker) observeFlip(rec arrow.RecordBatch, i int, li int32, id rowRef) bool {
+// observeFlip judges row i against its nearest reference neighbours for
+// the label-flip test and sets its content score (c.rowScore).
+func (c *Checker) observeFlip(rec arrow.RecordBatch, i int, li int32, id rowRef) {
 	var nb []neighbour
 	if c.knn.text {
 		c.hashes = sortedUnique(c.hashes)
@@ -598,16 +608,16 @@ func (c *Checker) observeFlip(rec arrow.RecordBatch, i int, li int32, id rowRef)
 		}
 		nb = c.knn.queryNumeric(c.sc, c.point, -1)
 	}
+	c.rowScore, c.rowScored = c.knn.score(nb, li)
 	flagged, ok := c.knn.judge(nb, li)
 	if !ok {
-		return false
+		return
 	}
 	c.flipTested[li]++
 	if flagged {
 		c.flipFlagged[li]++
 		c.flipRows[li].add(id, c.opts.MaxQuarantine)
 	}
-	return flagged
 }
 
 // NeedsScan reports, after every Observe, whether Scan must see the batch

@@ -4,7 +4,9 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"os"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -323,7 +325,32 @@ type evalRow struct {
 
 // runSuite evaluates one dataset: clean batches for the false-alarm rate,
 // then every scenario at every rate over poisonTrials seeds.
+// CAIRN_EVAL_SEEDS overrides poisonTrials and CAIRN_EVAL_RATES (percentages,
+// comma-separated, e.g. "1,2") restricts the poison rates; each rate keeps
+// its own random stream, so a restricted run reproduces the full one's cells.
 func runSuite(t *testing.T, d dataset, cleanTrials, poisonTrials int) (clean score, rows []evalRow) {
+	if v := os.Getenv("CAIRN_EVAL_SEEDS"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			t.Fatalf("CAIRN_EVAL_SEEDS=%q: want a positive integer", v)
+		}
+		poisonTrials = n
+		cleanTrials = max(cleanTrials, n)
+	}
+	rateOK := func(float64) bool { return true }
+	if v := os.Getenv("CAIRN_EVAL_RATES"); v != "" {
+		var keep []float64
+		for _, f := range strings.Split(v, ",") {
+			x, err := strconv.ParseFloat(strings.TrimSpace(f), 64)
+			if err != nil {
+				t.Fatalf("CAIRN_EVAL_RATES=%q: %v", v, err)
+			}
+			keep = append(keep, x/100)
+		}
+		rateOK = func(r float64) bool {
+			return slices.ContainsFunc(keep, func(k float64) bool { return math.Abs(k-r) < 1e-9 })
+		}
+	}
 	all := d.load(t)
 	for seed := range uint64(cleanTrials) {
 		p := split(all, seed+1, d.sizes...)
@@ -346,7 +373,7 @@ func runSuite(t *testing.T, d dataset, cleanTrials, poisonTrials int) (clean sco
 		}
 		for _, sc := range d.scenarios {
 			for ri, rate := range poisonRates {
-				if sc.finding != "" && ri > 0 {
+				if (sc.finding != "" && ri > 0) || !rateOK(rate) {
 					continue
 				}
 				r := rand.New(rand.NewPCG(seed+1, uint64(ri)))

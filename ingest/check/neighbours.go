@@ -3,7 +3,9 @@ package check
 import (
 	"cmp"
 	"math"
+	"math/rand/v2"
 	"slices"
+	"sync"
 
 	"github.com/cairnml/cairn/ingest/sketch"
 )
@@ -36,8 +38,21 @@ type knnIndex struct {
 	looN    []int64
 	cut     []int
 	p0      []float64
-	// text mode: sampled rows and flagged rows per (salted token, label)
-	tokFlags map[tokLabel][2]int32
+
+	// Trigger content score (text mode): llr[l][a] is the log likelihood
+	// ratio of a row of label l having a neighbours of label l, "a row of
+	// another label relabelled l" against "a genuine row of l", both
+	// estimated from the reference (leave-one-out). rowScore is each
+	// sampled row's own score (NaN when it could not be judged) and
+	// tokRows, per (salted token, label), the judged sampled rows holding
+	// it: the pool of the permutation null.
+	llr      [][]float64
+	rowScore []float64
+	tokRows  map[tokLabel][]int32
+	tokKeys  []tokLabel // keys of tokRows, sorted
+	seed     uint64
+	nullMu   sync.Mutex
+	nulls    map[[2]int]*contentNull // by (label, rows)
 }
 
 type tokLabel struct {
@@ -58,11 +73,11 @@ type knnScratch struct {
 	filt    []uint64
 }
 
-func newKNN(r *Reference, k int) *knnIndex {
+func newKNN(r *Reference, k int, seed uint64) *knnIndex {
 	if r.d.Label == "" || len(r.d.Labels) < 2 {
 		return nil
 	}
-	x := &knnIndex{k: k}
+	x := &knnIndex{k: k, seed: seed}
 	if len(r.d.Text) > 0 {
 		x.text = true
 		df := map[uint64]int32{}
@@ -126,10 +141,22 @@ func newKNN(r *Reference, k int) *knnIndex {
 	}
 	sc := x.scratch()
 	var looAgree []int
+	// alt[l][a]: text rows of other labels having a neighbours of label l.
+	alt := make([][]int64, nl)
+	altN := make([]int64, nl)
+	for l := range alt {
+		alt[l] = make([]int64, k+1)
+	}
 	for j, l := range x.labels {
 		var nb []neighbour
 		if x.text {
 			nb = x.queryText(sc, x.toks[j], int32(j))
+			for o := range nl {
+				if a, ok := x.agree(nb, int32(o)); ok && int32(o) != l {
+					alt[o][a]++
+					altN[o]++
+				}
+			}
 		} else {
 			nb = x.queryNumeric(sc, x.points[j], int32(j))
 		}
@@ -156,24 +183,8 @@ func newKNN(r *Reference, k int) *knnIndex {
 			x.cut[l], x.p0[l] = a, f
 		}
 	}
-	// Per (token, label): how many sampled rows, and how many of them
-	// flagged, so a token's own flag rate can be the null of the trigger
-	// content test.
 	if x.text {
-		x.tokFlags = map[tokLabel][2]int32{}
-		for j, l := range x.labels {
-			if looAgree[j] < 0 {
-				continue
-			}
-			f := int32(0)
-			if looAgree[j] <= x.cut[l] {
-				f = 1
-			}
-			for _, h := range x.toks[j] {
-				v := x.tokFlags[tokLabel{h, l}]
-				x.tokFlags[tokLabel{h, l}] = [2]int32{v[0] + 1, v[1] + f}
-			}
-		}
+		x.contentScores(looAgree, alt, altN)
 	}
 	return x
 }
@@ -277,6 +288,196 @@ func (x *knnIndex) agree(nb []neighbour, l int32) (a int, ok bool) {
 		}
 	}
 	return a, true
+}
+
+// contentScores fills llr, rowScore and tokRows from the leave-one-out
+// agreement counts of the sampled rows (-1 when not judged) and alt, per
+// label l, the histogram of how many of their neighbours have label l
+// over the rows of other labels.
+func (x *knnIndex) contentScores(looAgree []int, alt [][]int64, altN []int64) {
+	nl := len(x.looHist)
+	x.llr = make([][]float64, nl)
+	for l := range nl {
+		if x.looN[l] == 0 || altN[l] == 0 {
+			continue
+		}
+		x.llr[l] = monotoneLLR(alt[l], altN[l], x.looHist[l], x.looN[l])
+	}
+	x.rowScore = make([]float64, len(x.labels))
+	x.tokRows = map[tokLabel][]int32{}
+	for j, l := range x.labels {
+		x.rowScore[j] = math.NaN()
+		if looAgree[j] < 0 || x.llr[l] == nil {
+			continue
+		}
+		x.rowScore[j] = x.llr[l][looAgree[j]]
+		for _, h := range x.toks[j] {
+			x.tokRows[tokLabel{h, l}] = append(x.tokRows[tokLabel{h, l}], int32(j))
+		}
+	}
+	for key, rows := range x.tokRows {
+		if len(rows) < triggerMinRows {
+			delete(x.tokRows, key)
+			continue
+		}
+		x.tokKeys = append(x.tokKeys, key)
+	}
+	slices.SortFunc(x.tokKeys, func(a, b tokLabel) int {
+		if c := cmp.Compare(a.label, b.label); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.hash, b.hash)
+	})
+	x.nulls = map[[2]int]*contentNull{}
+}
+
+// monotoneLLR is log(P[a | alt] / P[a | genuine]) per agreement count a,
+// each distribution smoothed with half a row per count, then made
+// non-increasing in a (more neighbours agreeing never reads more like a
+// relabelled row) by weighted pool-adjacent-violators.
+func monotoneLLR(alt []int64, altN int64, gen []int64, genN int64) []float64 {
+	n := len(alt)
+	v := make([]float64, n)
+	w := make([]float64, n)
+	for a := range n {
+		pa := (float64(alt[a]) + 0.5) / (float64(altN) + 0.5*float64(n))
+		pg := (float64(gen[a]) + 0.5) / (float64(genN) + 0.5*float64(n))
+		v[a] = math.Log(pa / pg)
+		w[a] = float64(alt[a]+gen[a]) + 1
+	}
+	// PAVA for a non-increasing sequence.
+	type block struct {
+		v, w float64
+		n    int
+	}
+	var bs []block
+	for a := range n {
+		bs = append(bs, block{v[a], w[a], 1})
+		for len(bs) > 1 && bs[len(bs)-2].v < bs[len(bs)-1].v {
+			p, q := bs[len(bs)-2], bs[len(bs)-1]
+			bs = bs[:len(bs)-2]
+			bs = append(bs, block{(p.v*p.w + q.v*q.w) / (p.w + q.w), p.w + q.w, p.n + q.n})
+		}
+	}
+	out := v[:0]
+	for _, b := range bs {
+		for range b.n {
+			out = append(out, b.v)
+		}
+	}
+	return out
+}
+
+// contentNullDraws is how many random row sets the permutation null of
+// the trigger content score draws per (label, rows).
+const contentNullDraws = 200000
+
+// contentNull is a permutation null of a summed content score: its upper
+// tail exactly, the rest as a grid of quantiles.
+type contentNull struct {
+	tail []float64 // the largest contentNullDraws/100 draws, ascending
+	grid []float64 // every nullGridStep-th draw, ascending
+}
+
+const nullGridStep = 100
+
+func newContentNull(sums []float64) *contentNull {
+	slices.Sort(sums)
+	d := &contentNull{tail: slices.Clone(sums[len(sums)-len(sums)/100:])}
+	for i := 0; i < len(sums); i += nullGridStep {
+		d.grid = append(d.grid, sums[i])
+	}
+	return d
+}
+
+// pValue is the share of draws (plus one, over the draws plus one) at or
+// above s; exact in the tail, to within a grid step below it.
+func (d *contentNull) pValue(s float64) float64 {
+	s -= 1e-9 // ties count as at or above
+	var ge int
+	if len(d.tail) > 0 && s >= d.tail[0] {
+		i, _ := slices.BinarySearch(d.tail, s)
+		ge = len(d.tail) - i
+	} else {
+		i, _ := slices.BinarySearch(d.grid, s)
+		ge = (len(d.grid) - i) * nullGridStep
+	}
+	return math.Min(1, float64(ge+1)/float64(contentNullDraws+1))
+}
+
+// quantile is the smallest draw that at most a share cut (< 1%) of the
+// draws exceed.
+func (d *contentNull) quantile(cut float64) float64 {
+	r := int(cut * contentNullDraws)
+	if len(d.tail) == 0 {
+		return math.Inf(1)
+	}
+	return d.tail[max(0, len(d.tail)-1-r)]
+}
+
+// contentNull returns the null of the summed scores of contentNullDraws
+// random sets of m sampled rows of label l that share a token: a token is
+// drawn among those held by at least m judged rows of l, then m of its
+// rows with replacement (a batch's rows are new draws, not a subset of
+// the reference's). When no token is held by m rows, the m rows are drawn
+// from all judged rows of l. It is seeded by
+// the index's seed, l and m, so it is deterministic; safe for concurrent
+// use.
+func (x *knnIndex) contentNull(l, m int) *contentNull {
+	x.nullMu.Lock()
+	defer x.nullMu.Unlock()
+	key := [2]int{l, m}
+	if v, ok := x.nulls[key]; ok {
+		return v
+	}
+	var pools [][]int32
+	lo, _ := slices.BinarySearchFunc(x.tokKeys, int32(l), func(a tokLabel, t int32) int { return cmp.Compare(a.label, t) })
+	for _, key := range x.tokKeys[lo:] {
+		if key.label != int32(l) {
+			break
+		}
+		if rows := x.tokRows[key]; len(rows) >= m {
+			pools = append(pools, rows)
+		}
+	}
+	var all []int32
+	if len(pools) == 0 {
+		for j, lj := range x.labels {
+			if lj == int32(l) && !math.IsNaN(x.rowScore[j]) {
+				all = append(all, int32(j))
+			}
+		}
+	}
+	r := rand.New(rand.NewPCG(x.seed, sketch.SplitMix64(uint64(l)<<32|uint64(m))))
+	sums := make([]float64, 0, contentNullDraws)
+	for range contentNullDraws {
+		var s float64
+		switch {
+		case len(pools) > 0:
+			p := pools[r.IntN(len(pools))]
+			for range m {
+				s += x.rowScore[p[r.IntN(len(p))]]
+			}
+		case len(all) > 0:
+			for range m {
+				s += x.rowScore[all[r.IntN(len(all))]]
+			}
+		}
+		sums = append(sums, s)
+	}
+	d := newContentNull(sums)
+	x.nulls[key] = d
+	return d
+}
+
+// score is the content score of a row of label l with the given
+// neighbours; ok is false when it cannot be judged.
+func (x *knnIndex) score(nb []neighbour, l int32) (float64, bool) {
+	a, ok := x.agree(nb, l)
+	if !ok || x.llr == nil || x.llr[l] == nil {
+		return 0, false
+	}
+	return x.llr[l][a], true
 }
 
 // judge says whether a row with label l is flagged given its neighbours;

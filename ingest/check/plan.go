@@ -75,33 +75,34 @@ type trigCand struct {
 	tok   string
 	label int
 	k, n  int64 // rows with the token and the label; with the token
-	x     int64 // of the k, rows whose label disagrees with their neighbours
-	p0    float64
-	a, b  float64 // beta-binomial parameters
-	mean  float64 // expected share of the label among rows with the token
-	pA    float64 // association p-value
-	pv    float64 // decisive p-value
+	x     int64 // of the m, rows whose content score is positive
+	m     int64 // of the k, rows with a content score
+	score float64
+	null  *contentNull // permutation null of score
+	a, b  float64      // beta-binomial parameters
+	mean  float64      // expected share of the label among rows with the token
+	pA    float64      // association p-value
+	pv    float64      // decisive p-value
 	h     float64
 	refDF int64
 }
 
 // triggerScreen is the association p-value at or below which a pair goes
-// on to the content test; contentPrior is the weight, in rows, of a
-// label's overall flag rate against a token's own in that test.
-const (
-	triggerScreen = 0.01
-	contentPrior  = 30.0
-)
+// on to the content test.
+const triggerScreen = 0.01
 
 // planTriggers looks for (token, label) pairs planted with flipped labels.
 // A pair is screened by how surprising its label share is (beta-binomial
 // predictive: the reference's counts for the token on top of an
 // empirical-Bayes prior fitted to all reference tokens, so a token seen a
 // few times in the reference is not taken at face value) and tested by
-// whether its rows' content disagrees with the label: the number of them
-// flagged by nearest neighbours against Binomial(k, p0), p0 being the
-// reference's own leave-one-out flag rate for the label. Without a
-// neighbour index the association test alone decides, over every pair.
+// whether its rows' content disagrees with the label: the sum over them of
+// a per-row log likelihood ratio of the number of nearest neighbours
+// sharing the label (a relabelled row of another label against a genuine
+// row of the label, both estimated from the reference), against a
+// permutation null of random sets of as many reference rows of the label
+// sharing a token. Without a neighbour index the association test alone
+// decides, over every pair.
 func (c *Checker) planTriggers() {
 	c.triggers = map[trigKey]*trigState{}
 	c.trigCols = map[int]map[uint64][]int32{}
@@ -112,7 +113,7 @@ func (c *Checker) planTriggers() {
 	content := c.knn != nil
 	var cands []trigCand
 	family := 0
-	for tpos, bi := range c.text {
+	for _, bi := range c.text {
 		bc := c.cols[bi]
 		if bc.tokens == nil {
 			continue
@@ -164,18 +165,21 @@ func (c *Checker) planTriggers() {
 				pA := betaBinomUpper(k, n, a, b)
 				cd := trigCand{col: bi, hash: h, tok: t.tok, label: l, k: k, n: n, a: a, b: b, mean: mean, pA: pA, h: hh, refDF: refN, pv: pA}
 				if content {
-					if pA > triggerScreen || c.knn.cut[l] < 0 {
+					if pA > triggerScreen || c.knn.llr[l] == nil {
 						continue
 					}
 					family++
-					// The null flag rate: the label's leave-one-out rate as
-					// a prior worth contentPrior rows, updated with the
-					// sampled reference rows holding this token and label.
-					tf := c.knn.tokFlags[tokLabel{saltHash(h, tpos), int32(l)}]
-					ca := contentPrior*c.knn.p0[l] + float64(tf[1])
-					cb := contentPrior*(1-c.knn.p0[l]) + float64(tf[0]-tf[1])
-					cd.x, cd.p0 = t.flagged[l], ca/(ca+cb)
-					cd.pv = betaBinomUpper(cd.x, k, ca, cb)
+					// The content test: the rows' summed content score
+					// against random sets of as many reference rows of the
+					// label sharing a token.
+					m := t.scored[l]
+					if m == 0 {
+						continue
+					}
+					null := c.knn.contentNull(l, int(m))
+					cd.x, cd.m, cd.score = t.pos[l], m, t.score[l]
+					cd.pv = null.pValue(cd.score)
+					cd.null = null
 				}
 				cands = append(cands, cd)
 			}
@@ -193,10 +197,12 @@ func (c *Checker) planTriggers() {
 		bc := c.cols[cd.col]
 		lab := c.ref.d.Labels[cd.label]
 		key := trigKey{cd.col, cd.hash, int32(cd.label)}
-		// Most rows contradicted by their neighbours: the pattern of a
-		// planted trigger, every row goes. Otherwise the token is a real
-		// one whose label share moved: only the contradicted rows go.
-		c.triggers[key] = &trigState{finding: len(c.findings), shared: -1, all: !content || 2*cd.x >= cd.k}
+		// A token the reference never saw, with most rows contradicted by
+		// their neighbours: the pattern of a planted trigger, every row
+		// goes. Otherwise the token has genuine uses (or its rows mostly
+		// read like the label; often a real word that merely co-occurs in
+		// planted rows): only the contradicted rows go.
+		c.triggers[key] = &trigState{finding: len(c.findings), shared: -1, all: !content || (2*cd.x >= cd.m && cd.refDF == 0)}
 		if c.trigCols[cd.col] == nil {
 			c.trigCols[cd.col] = map[uint64][]int32{}
 		}
@@ -206,9 +212,9 @@ func (c *Checker) planTriggers() {
 			BatchN: cd.n, ReferenceN: cd.refDF, AssociationP: ptr(cd.pA)}
 		cut := c.opts.Alpha / float64(max(family, 1))
 		if content {
-			f.Statistic, f.Threshold = float64(cd.x), float64(minCountFor(cd.k, cd.p0, cut))
-			f.Message = fmt.Sprintf("token %q comes with label %q in %d of the %d batch rows holding it (the reference predicts %.1f%%, p=%.2g), and %d of those %d rows read like another label to their nearest reference neighbours (%.1f%% expected): a planted trigger with flipped labels. Rows with both are quarantined",
-				cd.tok, lab, cd.k, cd.n, 100*cd.mean, cd.pA, cd.x, cd.k, 100*cd.p0)
+			f.Statistic, f.Threshold = cd.score, cd.null.quantile(cut)
+			f.Message = fmt.Sprintf("token %q comes with label %q in %d of the %d batch rows holding it (the reference predicts %.1f%%, p=%.2g), and their nearest reference neighbours read like relabelled rows of another label (summed log likelihood ratio %.1f; %d of %d rows lean that way), more than random sets of reference rows of the label sharing a token: a planted trigger with flipped labels. Rows with both are quarantined",
+				cd.tok, lab, cd.k, cd.n, 100*cd.mean, cd.pA, cd.score, cd.x, cd.m)
 		} else {
 			f.Statistic, f.Threshold = float64(cd.k), float64(minBetaBinomFor(cd.n, cd.a, cd.b, cut))
 			f.Message = fmt.Sprintf("token %q comes with label %q in %d of the %d batch rows holding it; the reference predicts %.1f%%: a planted trigger? Rows with both are quarantined",

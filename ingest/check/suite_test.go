@@ -8,28 +8,30 @@ import (
 )
 
 // TestPoisoningTargets asserts the targets of the poisoning suite on the
-// Reuters grain texts: at 1% poison, quarantine precision and recall of at
-// least 0.9 for trigger tokens (planted into rows of the other class, with
-// the label flipped to the minority class) and for near-duplicate floods,
-// pooled over 10 random splits; and at most 1 of 50 clean batches with a
-// quarantine verdict.
+// Reuters grain and corn texts: at 1% poison, quarantine precision and
+// recall of at least 0.9 for trigger tokens (planted into rows of the other
+// class, with the label flipped to the minority class) and for
+// near-duplicate floods, pooled over 10 random splits; and at most 1 of 50
+// clean batches with a quarantine verdict.
 func TestPoisoningTargets(t *testing.T) {
 	if testing.Short() {
 		t.Skip("the poisoning suite takes a while")
 	}
-	d := reutersDataset("reutersgrain-train.jsonl")
-	d.scenarios = d.scenarios[:3] // trigger -> minority, trigger -> majority, flood
-	clean, rows := runSuite(t, d, 50, 10)
-	t.Log("\n" + formatTable(map[string]score{d.name: clean}, rows))
-	if clean.verdicts > 1 {
-		t.Errorf("%d of %d clean batches got a quarantine verdict, want at most 1", clean.verdicts, clean.trials)
-	}
-	for _, r := range rows {
-		if r.rate != 0.01 || r.scenario == "trigger token -> majority label" {
-			continue
+	for _, file := range []string{"reutersgrain-train.jsonl", "reuterscorn-train.jsonl"} {
+		d := reutersDataset(file)
+		d.scenarios = d.scenarios[:3] // trigger -> minority, trigger -> majority, flood
+		clean, rows := runSuite(t, d, 50, 10)
+		t.Log("\n" + formatTable(map[string]score{d.name: clean}, rows))
+		if clean.verdicts > 1 {
+			t.Errorf("%s: %d of %d clean batches got a quarantine verdict, want at most 1", d.name, clean.verdicts, clean.trials)
 		}
-		if p, rc := r.s.precision(), r.s.recall(); !(p >= 0.9 && rc >= 0.9) {
-			t.Errorf("%s at 1%%: precision %.3f recall %.3f, want both >= 0.9", r.scenario, p, rc)
+		for _, r := range rows {
+			if r.rate != 0.01 || r.scenario == "trigger token -> majority label" {
+				continue
+			}
+			if p, rc := r.s.precision(), r.s.recall(); !(p >= 0.9 && rc >= 0.9) {
+				t.Errorf("%s: %s at 1%%: precision %.3f recall %.3f, want both >= 0.9", d.name, r.scenario, p, rc)
+			}
 		}
 	}
 }
