@@ -34,9 +34,11 @@ lint: $(BIN)/staticcheck
 	$(BIN)/staticcheck ./...
 	go mod tidy -diff
 
-## unit: the test suite with the race detector (expects the AWS_* settings of a MinIO; see scripts/with-minio.sh)
+## unit: the test suite with the race detector (expects the AWS_* settings of a MinIO; see scripts/with-minio.sh),
+## then the poisoning-evaluation targets, which are statistical runs too slow for the race detector
 unit:
-	go test -race -count=1 ./...
+	go test -race -short -count=1 ./...
+	go test -count=1 -run '^TestPoisoningTargets$$' ./ingest/check
 
 ## bench: every benchmark once, so none rots
 bench:

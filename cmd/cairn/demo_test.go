@@ -8,9 +8,6 @@ import (
 // TestDemo runs the whole demo: every step must exit as the demo expects,
 // and the output must show what each step is there to show.
 func TestDemo(t *testing.T) {
-	if testing.Short() {
-		t.Skip("the demo runs the whole pipeline")
-	}
 	code, out, errOut := runCLI(t, "demo", "--keep", t.TempDir())
 	if code != exitOK {
 		t.Fatalf("demo exited %d\nstdout:\n%s\nstderr:\n%s", code, out, errOut)
