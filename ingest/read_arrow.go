@@ -63,7 +63,20 @@ func readParquet(ctx context.Context, name string, r io.ReaderAt, size int64, op
 		return wrapDecode(name, err)
 	}
 	defer rr.Release()
-	var row int64
+	return drain(ctx, name, 0, rr, opts, yield)
+}
+
+// recordReader is what the Parquet, IPC stream and JSON readers of
+// arrow-go have in common.
+type recordReader interface {
+	Next() bool
+	RecordBatch() arrow.RecordBatch
+	Err() error
+}
+
+// drain emits every batch of rr, numbering rows from row, and turns a
+// decoder panic or error into a *ReadError naming the file and row.
+func drain(ctx context.Context, name string, row int64, rr recordReader, opts ReadOptions, yield func(Batch, error) bool) error {
 	for {
 		var rec arrow.RecordBatch
 		var more bool
@@ -153,27 +166,5 @@ func readIPC(ctx context.Context, name string, r io.ReaderAt, size int64, opts R
 		return wrapDecode(name, err)
 	}
 	defer sr.Release()
-	for {
-		var rec arrow.RecordBatch
-		var more bool
-		if err := guard(name, func() error {
-			more = sr.Next()
-			if more {
-				rec = sr.RecordBatch()
-			}
-			return sr.Err()
-		}); err != nil {
-			return withRow(wrapDecode(name, err), row)
-		}
-		if !more {
-			return nil
-		}
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		if err := emit(name, row, rec, opts, yield); err != nil {
-			return err
-		}
-		row += rec.NumRows()
-	}
+	return drain(ctx, name, 0, sr, opts, yield)
 }

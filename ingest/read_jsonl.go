@@ -92,7 +92,6 @@ func readJSONL(ctx context.Context, name string, r io.ReaderAt, size int64, opts
 	}
 	sc := arrow.NewSchema(structFields(root), nil)
 	var jr *array.JSONReader
-	var row int64
 	if err := guard(name, func() error {
 		jr = array.NewJSONReader(io.NewSectionReader(r, 0, size), sc, array.WithChunk(opts.batchSize()), array.WithAllocator(opts.alloc()))
 		return nil
@@ -100,29 +99,7 @@ func readJSONL(ctx context.Context, name string, r io.ReaderAt, size int64, opts
 		return err
 	}
 	defer jr.Release()
-	for {
-		var rec arrow.RecordBatch
-		var more bool
-		if err := guard(name, func() error {
-			more = jr.Next()
-			if more {
-				rec = jr.RecordBatch()
-			}
-			return jr.Err()
-		}); err != nil {
-			return withRow(wrapDecode(name, err), row)
-		}
-		if !more {
-			return nil
-		}
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		if err := emit(name, row, rec, opts, yield); err != nil {
-			return err
-		}
-		row += rec.NumRows()
-	}
+	return drain(ctx, name, 0, jr, opts, yield)
 }
 
 // scanLines calls f for every non-blank line (1-based numbers).
