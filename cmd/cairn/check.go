@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"iter"
 	"os"
 	"path/filepath"
@@ -125,31 +124,19 @@ func runCheck(ctx context.Context, e *env, args []string) error {
 // trusted data at path (a file, directory or s3:// prefix).
 func loadReference(ctx context.Context, path string, opts check.Options) (*check.Reference, error) {
 	if f, err := os.Open(path); err == nil {
-		head := make([]byte, 256)
-		n, _ := io.ReadFull(f, head)
-		head = head[:n]
-		if check.IsReferenceFile(head) {
-			if _, err := f.Seek(0, io.SeekStart); err != nil {
-				f.Close()
-				return nil, err
-			}
-			rf, err := check.ReadReferenceFile(bufio.NewReader(f))
-			f.Close()
+		defer f.Close()
+		br := bufio.NewReader(f)
+		head, _ := br.Peek(256) // a short file gives what it has
+		switch {
+		case check.IsReferenceFile(head):
+			rf, err := check.ReadReferenceFile(br)
 			if err != nil {
 				return nil, err
 			}
 			return rf.Check, nil
+		case check.IsReference(head):
+			return check.ReadReference(br)
 		}
-		if check.IsReference(head) {
-			if _, err := f.Seek(0, io.SeekStart); err != nil {
-				f.Close()
-				return nil, err
-			}
-			ref, err := check.ReadReference(bufio.NewReader(f))
-			f.Close()
-			return ref, err
-		}
-		f.Close()
 	}
 	st, key, err := openSource(ctx, path)
 	if err != nil {
