@@ -27,11 +27,13 @@
 //     token and label. Rows with the pair are quarantined (all of them when
 //     most are contradicted, else only the contradicted ones); rows with
 //     the token and another label are reported (trigger_token_shared).
-//   - near_duplicate_flood: MinHash/LSH clusters of the batch (estimated
-//     Jaccard >= 0.7); a cluster of s rows matching m rows of the
-//     reference sample is tested exactly, conditionally on s+m, against
-//     Binomial(s+m, n/(n+R)): the reference's own near-duplicate rate for
-//     that template is the null.
+//   - near_duplicate_flood: MinHash/LSH clusters of the batch (single
+//     linkage at estimated Jaccard >= 0.7); a cluster of s rows matching m
+//     rows of the reference sample is tested conditionally on s+m against
+//     Binomial(s+m, n/(n+R)) (mid-p-value): the reference's own
+//     near-duplicate rate for that template is the null. Clusters whose
+//     smallest attainable p-value could not pass are left out of the
+//     multiple-testing family (Tarone's rule for discrete tests).
 //   - label_flip: rows whose label is shared by so few of their K nearest
 //     reference neighbours (text: Jaccard of token sets; numeric:
 //     standardised Euclidean) that at most 5% of the reference's own rows of
