@@ -112,7 +112,7 @@ type Object interface {
 
 // OpenFunc opens one object for reading. The default is s.Open. A caller
 // that holds a manifest passes one returning a verified io.ReaderAt so every
-// byte decoded has been checked against the manifest (lineage wires this).
+// byte decoded has been checked against the manifest (see lineage.VerifiedDataset).
 type OpenFunc func(ctx context.Context, s store.Store, key string) (Object, error)
 
 // DefaultBatchSize is the number of rows per batch when

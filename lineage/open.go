@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"strings"
 
 	"github.com/cairnml/cairn/merkle"
 	"github.com/cairnml/cairn/store"
@@ -36,6 +37,24 @@ func OpenDataset(l *Loaded, st store.Store, prefix string, cacheSize int64) (*Ve
 		return nil, fmt.Errorf("%w: %w", ErrInvalidSidecar, err)
 	}
 	return &VerifiedDataset{m: m, ds: ds, st: st, dir: dirPrefix(prefix), cache: cacheSize}, nil
+}
+
+// BuiltDataset returns a VerifiedDataset over a tree just built by Build
+// (its manifest and dataset, with the leaf hashes in memory), so that a
+// second pass over the data at build time, such as a poisoning check or a
+// classification, reads the bytes that were hashed and fails on any that
+// changed since.
+func BuiltDataset(m *Manifest, ds *merkle.Dataset, st store.Store, prefix string, cacheSize int64) *VerifiedDataset {
+	return &VerifiedDataset{m: m, ds: ds, st: st, dir: dirPrefix(prefix), cache: cacheSize}
+}
+
+// Path returns the dataset path of a store key under the dataset's
+// prefix, and false for a key outside it.
+func (d *VerifiedDataset) Path(key string) (string, bool) {
+	if !strings.HasPrefix(key, d.dir) {
+		return "", false
+	}
+	return key[len(d.dir):], true
 }
 
 // Manifest returns the manifest.

@@ -294,14 +294,18 @@ func runBuild(ctx context.Context, e *env, args []string) error {
 	for _, w := range d.Warnings() {
 		fmt.Fprintf(e.stderr, "cairn build: warning: %s\n", w)
 	}
+	// The second pass reads through the tree just built: a file that
+	// changed since it was hashed fails the build instead of being checked
+	// or classified in its new state.
+	vd := lineage.BuiltDataset(m, d, st, prefix, 0)
 	if *withClassify {
-		if err := classifyInto(ctx, m, st, prefix); err != nil {
+		if err := classifyInto(ctx, m, st, prefix, vd); err != nil {
 			return fmt.Errorf("--classify: %w", err)
 		}
 	}
 	var verdict check.Verdict
 	if ref != nil {
-		if verdict, err = checkInto(ctx, m, st, prefix, ref); err != nil {
+		if verdict, err = checkInto(ctx, m, st, prefix, ref, vd); err != nil {
 			return fmt.Errorf("--check %s: %w", *baseline, err)
 		}
 	}
@@ -348,13 +352,26 @@ func buildOutputsSafe(src, out string, signed bool) error {
 	return nil
 }
 
+// verifiedOpen opens the objects ingest.Read lists through vd, so every
+// byte decoded has been checked against the tree; an object that is not in
+// the tree (added since it was built) is an error.
+func verifiedOpen(vd *lineage.VerifiedDataset) ingest.OpenFunc {
+	return func(ctx context.Context, _ store.Store, key string) (ingest.Object, error) {
+		p, ok := vd.Path(key)
+		if !ok {
+			return nil, fmt.Errorf("%s is outside the dataset that was hashed", key)
+		}
+		return vd.Open(ctx, p)
+	}
+}
+
 // checkInto checks the dataset's readable files for poisoning against ref
 // (loaded from a reference file or trusted data, as "cairn check
 // --reference" takes) and records the report in the manifest's checks.
-func checkInto(ctx context.Context, m *lineage.Manifest, st store.Store, prefix string, ref *check.Reference) (check.Verdict, error) {
+func checkInto(ctx context.Context, m *lineage.Manifest, st store.Store, prefix string, ref *check.Reference, vd *lineage.VerifiedDataset) (check.Verdict, error) {
 	var opts check.Options
 	batches := func() iter.Seq2[check.Batch, error] {
-		return ingest.Read(ctx, st, prefix, ingest.ReadOptions{SkipUnknown: true})
+		return ingest.Read(ctx, st, prefix, ingest.ReadOptions{SkipUnknown: true, Open: verifiedOpen(vd)})
 	}
 	rep, err := check.Check(ctx, ref, opts, batches)
 	if err != nil {
@@ -369,12 +386,12 @@ func checkInto(ctx context.Context, m *lineage.Manifest, st store.Store, prefix 
 // classifyInto classifies the dataset's readable files with the default
 // detectors and options of "cairn classify" and records the column
 // summary (cells are not recorded) in the manifest.
-func classifyInto(ctx context.Context, m *lineage.Manifest, st store.Store, prefix string) error {
+func classifyInto(ctx context.Context, m *lineage.Manifest, st store.Store, prefix string, vd *lineage.VerifiedDataset) error {
 	sc, err := classify.NewScanner(classify.DefaultRegistry(), classify.Options{})
 	if err != nil {
 		return err
 	}
-	rep, err := classifyStore(ctx, st, prefix, sc, classify.ColumnOptions{Sample: 1000})
+	rep, err := classifyStore(ctx, st, prefix, sc, classify.ColumnOptions{Sample: 1000}, verifiedOpen(vd))
 	if err != nil {
 		return err
 	}

@@ -48,13 +48,14 @@ func loadRegistry(file string) (*classify.Registry, error) {
 }
 
 // classifyStore classifies the columns of every readable file under key
-// (a file, or a prefix: "" for all) in st.
-func classifyStore(ctx context.Context, st store.Store, key string, sc *classify.Scanner, opts classify.ColumnOptions) (*classify.Report, error) {
+// (a file, or a prefix: "" for all) in st, opening them with open (nil:
+// the store's own Open).
+func classifyStore(ctx context.Context, st store.Store, key string, sc *classify.Scanner, opts classify.ColumnOptions, open ingest.OpenFunc) (*classify.Report, error) {
 	cl, err := classify.NewClassifier(sc, opts)
 	if err != nil {
 		return nil, err
 	}
-	for b, err := range ingest.Read(ctx, st, key, ingest.ReadOptions{SkipUnknown: key == "" || strings.HasSuffix(key, "/")}) {
+	for b, err := range ingest.Read(ctx, st, key, ingest.ReadOptions{SkipUnknown: key == "" || strings.HasSuffix(key, "/"), Open: open}) {
 		if err != nil {
 			return nil, err
 		}
@@ -110,7 +111,7 @@ func runClassify(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	rep, err := classifyStore(ctx, st, key, sc, classify.ColumnOptions{Sample: n, Seed: *seed, Cells: *cells})
+	rep, err := classifyStore(ctx, st, key, sc, classify.ColumnOptions{Sample: n, Seed: *seed, Cells: *cells}, nil)
 	if err != nil {
 		return err
 	}

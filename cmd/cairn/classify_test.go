@@ -1,11 +1,19 @@
 package main
 
 import (
+	"bytes"
+	"context"
 	"encoding/json"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/cairnml/cairn/ingest"
+	"github.com/cairnml/cairn/ingest/check"
+	"github.com/cairnml/cairn/lineage"
+	"github.com/cairnml/cairn/merkle"
 )
 
 // writeCustomers writes a small CSV with personal data and returns its path.
@@ -143,4 +151,47 @@ func TestBuildClassify(t *testing.T) {
 	}
 	// The classification is recorded, and the manifest still verifies.
 	mustRun(t, "verify", m, "--source", filepath.Dir(src))
+}
+
+// The second pass of build --classify and --check reads through the tree
+// just built: a file edited after it was hashed fails with a mismatch
+// instead of being classified or checked in its new state.
+func TestBuildSecondPassIsVerified(t *testing.T) {
+	src := writeCustomers(t)
+	dir := filepath.Dir(src)
+	ctx := context.Background()
+	st, prefix, err := openDataset(ctx, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, d, err := lineage.Build(ctx, st, prefix, lineage.BuildOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	vd := lineage.BuiltDataset(m, d, st, prefix, 0)
+	if err := classifyInto(ctx, m, st, prefix, vd); err != nil {
+		t.Fatalf("unchanged data: %v", err)
+	}
+	if len(m.Classification) == 0 {
+		t.Fatalf("unchanged data: no classification recorded")
+	}
+	data := readFile(t, src)
+	i := bytes.IndexByte(data, '@')
+	if i < 0 {
+		t.Fatal("no e-mail address in the customers file")
+	}
+	data[i+1] ^= 0x20 // same size, other bytes
+	writeFile(t, src, data)
+	err = classifyInto(ctx, m, st, prefix, vd)
+	var mm *merkle.MismatchError
+	if !errors.As(err, &mm) || mm.Path != filepath.Base(src) {
+		t.Fatalf("edited after hashing: classify error %v, want a *merkle.MismatchError for %s", err, filepath.Base(src))
+	}
+	ref, err := check.BuildReference(ingest.Read(ctx, st, prefix, ingest.ReadOptions{SkipUnknown: true}), check.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := checkInto(ctx, m, st, prefix, ref, vd); !errors.As(err, &mm) {
+		t.Fatalf("edited after hashing: check error %v, want a *merkle.MismatchError", err)
+	}
 }
