@@ -18,20 +18,29 @@ import (
 )
 
 // Options control Build and HashObject. The zero value builds with the
-// default parameters and one worker per CPU.
+// default parameters, one worker per CPU and 1 MiB reads, or what the
+// store advises (store.ReadHinter).
 type Options struct {
 	// Params are the tree parameters. A zero PartSize means
 	// DefaultPartSize; nil Plans means the default planners (fixed and
 	// Parquet).
 	Params Params
-	// Workers bounds the objects and parts hashed at once; 0 means
-	// runtime.GOMAXPROCS(0).
+	// Workers bounds the objects and parts hashed at once; 0 means the
+	// store's ReadHint.Concurrency if Build's store advises one (S3 does:
+	// requests in flight hide its latency), else runtime.GOMAXPROCS(0).
 	Workers int
-	// ReadSize is the size of each read from the store, in bytes; 0 means
-	// min(PartSize, 1 MiB). Memory for read buffers is Workers x ReadSize.
-	// Stores where each read is a request (S3) do better with PartSize.
-	// Objects that the store maps (store.Mapper) are hashed from the
-	// mapping without reads or buffers.
+	// ReadSize is the size of each worker's read buffer, in bytes; 0 means
+	// the store's ReadHint.Size if Build's store advises one, else 1 MiB;
+	// either way at most PartSize. Memory for read buffers is Workers x
+	// ReadSize, so at most Workers x PartSize.
+	//
+	// How objects are read depends on what the store offers. Objects that
+	// the store maps (store.Mapper) are hashed from the mapping without
+	// reads or buffers. Objects that it can stream (store.RangeReader,
+	// where each read is a request, as on S3) take one read per leaf,
+	// hashed as it arrives, and those of at most ReadSize bytes one read in
+	// all, into the buffer, which serves planning and every leaf. Other
+	// objects are read ReadSize bytes at a time.
 	ReadSize int
 	// Progress, if set, is called after each leaf is hashed. Calls come
 	// from worker goroutines but never concurrently.
@@ -44,8 +53,9 @@ type Progress struct {
 	Objects, TotalObjects int   // objects finished / to hash
 }
 
-// withDefaults returns o with defaults filled in, validated.
-func (o Options) withDefaults() (Options, error) {
+// withDefaults returns o with defaults filled in from hint (the zero
+// ReadHint when the store gives none), validated.
+func (o Options) withDefaults(hint store.ReadHint) (Options, error) {
 	if o.Params.PartSize == 0 {
 		o.Params.PartSize = DefaultPartSize
 	}
@@ -54,18 +64,35 @@ func (o Options) withDefaults() (Options, error) {
 	}
 	if o.Workers == 0 {
 		o.Workers = runtime.GOMAXPROCS(0)
+		if hint.Concurrency > 0 {
+			o.Workers = min(hint.Concurrency, maxWorkers)
+		}
 	}
 	if o.ReadSize == 0 {
-		o.ReadSize = int(min(o.Params.PartSize, 1<<20))
+		o.ReadSize = 1 << 20
+		if hint.Size > 0 {
+			o.ReadSize = hint.Size
+		}
+		o.ReadSize = int(min(o.Params.PartSize, int64(o.ReadSize)))
 	}
 	return o, o.validate()
+}
+
+const maxWorkers = 1024
+
+// hintOf returns st's read hint, if it gives one.
+func hintOf(st store.Store) store.ReadHint {
+	if h, ok := st.(store.ReadHinter); ok {
+		return h.ReadHint()
+	}
+	return store.ReadHint{}
 }
 
 func (o Options) validate() error {
 	if err := o.Params.Validate(); err != nil {
 		return err
 	}
-	if o.Workers < 1 || o.Workers > 1024 {
+	if o.Workers < 1 || o.Workers > maxWorkers {
 		return fmt.Errorf("%w: %d workers", ErrInvalidParams, o.Workers)
 	}
 	if o.ReadSize < 1 || int64(o.ReadSize) > o.Params.PartSize {
@@ -76,7 +103,7 @@ func (o Options) validate() error {
 
 // Validate reports whether o (with defaults filled in) can be used.
 func (o Options) Validate() error {
-	_, err := o.withDefaults()
+	_, err := o.withDefaults(store.ReadHint{})
 	return err
 }
 
@@ -93,7 +120,7 @@ func (o Options) Validate() error {
 // it is hashed fails the build with an error wrapping ErrChanged. Entries
 // keep their leaf hashes, leaf plan and Parquet facts.
 func Build(ctx context.Context, st store.Store, prefix string, opts Options) (*Dataset, error) {
-	opts, err := opts.withDefaults()
+	opts, err := opts.withDefaults(hintOf(st))
 	if err != nil {
 		return nil, err
 	}
@@ -133,7 +160,7 @@ func Build(ctx context.Context, st store.Store, prefix string, opts Options) (*D
 // HashObject hashes one object of size bytes read through r into an Entry
 // for path, with the same planning, parallelism and checks as Build.
 func HashObject(ctx context.Context, r io.ReaderAt, size int64, path string, opts Options) (*Entry, error) {
-	opts, err := opts.withDefaults()
+	opts, err := opts.withDefaults(store.ReadHint{})
 	if err != nil {
 		return nil, err
 	}
@@ -215,6 +242,11 @@ type buildObject struct {
 	recheck func(context.Context) error
 	mapper  store.Mapper
 	mapped  []byte // the object's bytes, when the store maps them
+	whole   []byte // else, the object's bytes in the planning worker's buffer
+	// prehashed means that the planning worker's leaf hasher holds
+	// whole, hashed as it arrived, and whole is the object's one leaf.
+	prehashed bool
+	ranger    store.RangeReader // else its byte streams, if it has them
 
 	claimed   int          // leaves handed out; guarded by schedule.mu
 	remaining atomic.Int64 // leaves not yet hashed
@@ -226,7 +258,7 @@ func (o *buildObject) close() error {
 		return nil
 	}
 	err := closeReader(o.r)
-	o.r, o.mapper, o.mapped = nil, nil, nil
+	o.r, o.mapper, o.mapped, o.whole, o.ranger = nil, nil, nil, nil, nil
 	return err
 }
 
@@ -248,15 +280,25 @@ var mapMinSize int64 = 8 << 20
 
 // mapperOf returns the store.Mapper behind r, if there is one.
 func mapperOf(r sizedReaderAt) store.Mapper {
-	var x any = r
+	m, _ := unwrap(r).(store.Mapper)
+	return m
+}
+
+// rangerOf returns the store.RangeReader behind r, if there is one.
+func rangerOf(r sizedReaderAt) store.RangeReader {
+	rr, _ := unwrap(r).(store.RangeReader)
+	return rr
+}
+
+// unwrap returns what r wraps.
+func unwrap(r sizedReaderAt) any {
 	switch v := r.(type) {
 	case storeObject:
-		x = v.Object
+		return v.Object
 	case fixedSize:
-		x = v.ReaderAt
+		return v.ReaderAt
 	}
-	m, _ := x.(store.Mapper)
-	return m
+	return r
 }
 
 type builder struct {
@@ -317,12 +359,16 @@ func (s *schedule) take() (*buildObject, int) {
 }
 
 // planned records that o is planned; the caller hashes its first leaf,
-// if it has one, and the other leaves are offered to every worker.
+// if it has one, and the other leaves are offered to every worker, unless
+// o is held whole in the caller's buffer: then the caller hashes them all.
 func (s *schedule) planned(o *buildObject) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.planning--
 	o.claimed = min(1, len(o.entry.Leaves))
+	if o.whole != nil {
+		o.claimed = len(o.entry.Leaves)
+	}
 	if o.claimed < len(o.entry.Leaves) {
 		s.active = append(s.active, o)
 	}
@@ -342,6 +388,14 @@ func (s *schedule) stop() {
 type worker struct {
 	h   *blake3.Hasher
 	buf []byte
+}
+
+// buffer returns the worker's read buffer of n bytes, made on first use.
+func (w *worker) buffer(n int) []byte {
+	if w.buf == nil {
+		w.buf = make([]byte, n)
+	}
+	return w.buf
 }
 
 func (b *builder) run(ctx context.Context, objs []*buildObject) (err error) {
@@ -385,7 +439,7 @@ func (b *builder) work(ctx context.Context, s *schedule) error {
 			return ctx.Err()
 		}
 		if i < 0 {
-			err := b.start(ctx, o)
+			err := b.start(ctx, w, o)
 			s.planned(o)
 			if err != nil {
 				return err
@@ -397,6 +451,15 @@ func (b *builder) work(ctx context.Context, s *schedule) error {
 				b.report(0, true)
 				continue
 			}
+			if o.whole != nil {
+				// In w's buffer: hash every leaf before w reads again.
+				for i := range len(o.entry.Leaves) {
+					if err := b.hashLeaf(ctx, w, o, i); err != nil {
+						return err
+					}
+				}
+				continue
+			}
 			i = 0
 		}
 		if err := b.hashLeaf(ctx, w, o, i); err != nil {
@@ -405,8 +468,10 @@ func (b *builder) work(ctx context.Context, s *schedule) error {
 	}
 }
 
-// start opens and plans o. Planning reads at most the Parquet footer.
-func (b *builder) start(ctx context.Context, o *buildObject) error {
+// start opens and plans o, as worker w. Planning reads at most the Parquet
+// footer, or the whole object into w's buffer if it is small and the store
+// streams it.
+func (b *builder) start(ctx context.Context, w *worker, o *buildObject) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -424,13 +489,23 @@ func (b *builder) start(ctx context.Context, o *buildObject) error {
 			o.mapper, o.mapped = m, data
 		}
 	}
+	if rr := rangerOf(r); rr != nil && o.mapped == nil && rr.Size() == size {
+		if size > int64(b.opts.ReadSize) {
+			o.ranger = rr
+		} else if o.whole, err = b.readWhole(ctx, w, o, rr, size); err != nil {
+			return err
+		}
+	}
 	var p *Plan
-	if o.mapped != nil {
+	switch {
+	case o.mapped != nil:
 		err = b.guard(ctx, o, func() error {
 			p, err = PlanObject(ctx, bytesReaderAt(o.mapped), size, o.entry.Path, b.opts.Params)
 			return err
 		})
-	} else {
+	case o.whole != nil:
+		p, err = PlanObject(ctx, bytesReaderAt(o.whole), size, o.entry.Path, b.opts.Params)
+	default:
 		p, err = PlanObject(ctx, r, size, o.entry.Path, b.opts.Params)
 	}
 	if err != nil {
@@ -449,6 +524,7 @@ func (b *builder) start(ctx context.Context, o *buildObject) error {
 	e.Size, e.Plan, e.Leaves, e.Parquet, e.Warning = p.Size, p.ID, p.Leaves, p.Parquet, p.Warning
 	e.NumLeaves = len(p.Leaves)
 	e.Hashes = make([]Hash, len(p.Leaves))
+	o.prehashed = o.prehashed && len(p.Leaves) == 1 && p.Leaves[0].Offset == 0 && p.Leaves[0].Length == size
 	o.remaining.Store(int64(len(p.Leaves)))
 	if size != o.listed {
 		b.progMu.Lock()
@@ -480,6 +556,28 @@ func (b *builder) hashLeaf(ctx context.Context, w *worker, o *buildObject, i int
 	}
 	l := o.entry.Leaves[i]
 	h := w.h
+	if o.prehashed {
+		// readWhole hashed this, the only leaf, into h as it arrived.
+		o.prehashed = false
+	} else if err := b.hashBytes(ctx, w, o, l); err != nil {
+		return err
+	}
+	s := leafSuffix(l.Offset, l.Length)
+	h.Write(s[:])
+	h.Sum(o.entry.Hashes[i][:0])
+	done := o.remaining.Add(-1) == 0
+	if done {
+		if err := b.finish(ctx, o); err != nil {
+			return err
+		}
+	}
+	b.report(l.Length, done)
+	return nil
+}
+
+// hashBytes writes the bytes of leaf l of o to w.h, reset.
+func (b *builder) hashBytes(ctx context.Context, w *worker, o *buildObject, l Leaf) error {
+	h := w.h
 	h.Reset()
 	if o.mapped != nil {
 		// Zero copy: BLAKE3 reads the page cache through the mapping.
@@ -492,14 +590,18 @@ func (b *builder) hashLeaf(ctx context.Context, w *worker, o *buildObject, i int
 		if len(o.entry.Leaves) > 1 {
 			// Keep the resident set to the leaves being hashed. (A
 			// one-leaf object is unmapped as soon as it is hashed.) This
-			// must come before the count below: the last leaf unmaps.
+			// must come before hashLeaf counts the leaf done: the last
+			// leaf unmaps.
 			o.mapper.Drop(l.Offset, l.Length)
 		}
-	} else {
-		if w.buf == nil {
-			w.buf = make([]byte, b.opts.ReadSize)
+	} else if o.whole != nil {
+		h.Write(o.whole[l.Offset:l.End()])
+	} else if rr := o.ranger; rr != nil {
+		if err := b.streamLeaf(ctx, w, o, rr, l); err != nil {
+			return err
 		}
-		buf := w.buf
+	} else {
+		buf := w.buffer(b.opts.ReadSize)
 		for off := int64(0); off < l.Length; {
 			if err := ctx.Err(); err != nil {
 				return err
@@ -515,17 +617,79 @@ func (b *builder) hashLeaf(ctx context.Context, w *worker, o *buildObject, i int
 			off += n
 		}
 	}
-	s := leafSuffix(l.Offset, l.Length)
-	h.Write(s[:])
-	h.Sum(o.entry.Hashes[i][:0])
-	done := o.remaining.Add(-1) == 0
-	if done {
-		if err := b.finish(ctx, o); err != nil {
+	return nil
+}
+
+// streamLeaf hashes leaf l of o into w.h from one stream of its bytes.
+func (b *builder) streamLeaf(ctx context.Context, w *worker, o *buildObject, rr store.RangeReader, l Leaf) error {
+	body, err := rr.ReadRange(l.Offset, l.Length)
+	if err != nil {
+		return fmt.Errorf("merkle: reading %s: %w", o.key, err)
+	}
+	defer body.Close()
+	buf := w.buffer(b.opts.ReadSize)
+	for off := int64(0); off < l.Length; {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		n, err := body.Read(buf[:min(int64(len(buf)), l.Length-off)])
+		w.h.Write(buf[:n])
+		off += int64(n)
+		if err := streamEnd(o, err, off, l.Offset, l.Length); err != nil {
 			return err
 		}
 	}
-	b.report(l.Length, done)
 	return nil
+}
+
+// readWhole reads the size bytes of o into w's buffer with one stream and
+// returns them. Unless o looks like Parquet, it also hashes them into w.h
+// as they arrive, while they are in the CPU's cache, as the one leaf that
+// a fixed plan gives an object no larger than a part (ReadSize is at most
+// PartSize); start keeps that hash if the plan is indeed that
+// (o.prehashed).
+func (b *builder) readWhole(ctx context.Context, w *worker, o *buildObject, rr store.RangeReader, size int64) ([]byte, error) {
+	body, err := rr.ReadRange(0, size)
+	if err != nil {
+		return nil, fmt.Errorf("merkle: reading %s: %w", o.key, err)
+	}
+	defer body.Close()
+	buf := w.buffer(b.opts.ReadSize)[:size]
+	o.prehashed = !strings.HasSuffix(strings.ToLower(o.key), ".parquet")
+	if o.prehashed {
+		w.h.Reset()
+	}
+	for got := int64(0); got < size; {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		n, err := body.Read(buf[got:min(got+wholeChunk, size)])
+		if o.prehashed {
+			w.h.Write(buf[got : got+int64(n)])
+		}
+		got += int64(n)
+		if err := streamEnd(o, err, got, 0, size); err != nil {
+			return nil, err
+		}
+	}
+	return buf, nil
+}
+
+// wholeChunk bounds each read of readWhole, so that the bytes it hashes
+// are still in the CPU's cache.
+const wholeChunk = 256 << 10
+
+// streamEnd returns the error that err, from a Read of the stream of the n
+// bytes at off of o that has delivered got bytes so far, ends the stream
+// with, or nil. io.EOF before the end means that the object shrank.
+func streamEnd(o *buildObject, err error, got, off, n int64) error {
+	switch {
+	case err == nil || got == n && err == io.EOF:
+		return nil
+	case err == io.EOF:
+		return fmt.Errorf("%w: %s: %w: the stream of the %d bytes at offset %d ended after %d", ErrChanged, o.key, io.ErrUnexpectedEOF, n, off, got)
+	}
+	return fmt.Errorf("merkle: reading %s: %w", o.key, err)
 }
 
 // guard runs f, which reads o's mapping, and turns a memory fault inside

@@ -156,6 +156,47 @@ type Mapper interface {
 	Drop(off, n int64)
 }
 
+// RangeReader is an optional interface of an Object that can stream a
+// range of its bytes. Where each ReadAt is a request (S3), one stream of a
+// whole range costs one request, where reading it in buffer-sized ReadAts
+// costs one each, and the reader needs no buffer the size of the range.
+// Check for it with a type assertion.
+type RangeReader interface {
+	Object
+	// ReadRange returns a reader of the n bytes at off of the opened
+	// version, with ReadAt's consistency. The range must lie within
+	// [0, Size()]. The reader returns io.EOF after exactly n bytes and
+	// never before: if it cannot deliver them all, it returns an error
+	// other than io.EOF. A reader is for one goroutine, but an Object may
+	// have several open at once. Close each reader, before the Object; a
+	// reader that is not read to its end may hold a connection until then.
+	ReadRange(off, n int64) (io.ReadCloser, error)
+}
+
+// ReadHinter is an optional interface of a Store that advises how it is
+// best read in bulk. Check for it with a type assertion; read a Store
+// without it with the caller's defaults. The hint is advice: reads of any
+// size, made with any concurrency, stay correct.
+type ReadHinter interface {
+	Store
+	// ReadHint returns the advice. It does no I/O.
+	ReadHint() ReadHint
+}
+
+// ReadHint is a Store's advice on reading it in bulk. A zero field means no
+// advice.
+type ReadHint struct {
+	// Size is the read buffer, in bytes, that pays for what each read
+	// costs (on S3, a request: a round trip, and work on the server): a
+	// reader that can afford it should read objects of up to Size bytes in
+	// one read, and larger ones in reads (or streams, see RangeReader) of
+	// at least Size.
+	Size int
+	// Concurrency is how many reads to keep in flight to hide the store's
+	// latency, which may be more than the CPUs.
+	Concurrency int
+}
+
 // ValidKey reports whether key is a valid object key: non-empty, valid
 // UTF-8, no NUL byte, no leading or trailing slash, and no empty, "." or
 // ".." segment. Backslashes are allowed (they are ordinary bytes in object
