@@ -68,8 +68,12 @@ type VerifiedObject struct {
 	obj store.Object
 }
 
-// Close releases the underlying object.
-func (o *VerifiedObject) Close() error { return o.obj.Close() }
+// Close stops the reader's read-ahead, drops its cache and releases the
+// underlying object.
+func (o *VerifiedObject) Close() error {
+	o.VerifiedReader.Close()
+	return o.obj.Close()
+}
 
 // Open opens the object at path (relative to the dataset prefix). It fails
 // if path is not in the manifest or the object's size differs from the

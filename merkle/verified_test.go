@@ -59,7 +59,7 @@ func TestVerifiedReaderPqarrow(t *testing.T) {
 	if e.Plan != merkle.PlanParquet {
 		t.Fatalf("plan %s", e.Plan)
 	}
-	for _, opts := range []merkle.ReaderOptions{{}, {CacheSize: -1}, {CacheSize: 4096}, {ReadAhead: true}, {CacheSize: 4096, ReadAhead: true}} {
+	for _, opts := range []merkle.ReaderOptions{{}, {CacheSize: -1}, {CacheSize: 4096}, {ReadAhead: -1}, {ReadAhead: 1}, {CacheSize: 4096, ReadAhead: 4}} {
 		v, err := merkle.NewVerifiedReader(context.Background(), bytes.NewReader(data), e, opts)
 		if err != nil {
 			t.Fatal(err)
@@ -83,7 +83,7 @@ func TestVerifiedReaderPqarrow(t *testing.T) {
 	}
 	bad := bytes.Clone(data)
 	bad[target.Offset+target.Length/2] ^= 0x40
-	v, err := merkle.NewVerifiedReader(context.Background(), bytes.NewReader(bad), e, merkle.ReaderOptions{ReadAhead: true})
+	v, err := merkle.NewVerifiedReader(context.Background(), bytes.NewReader(bad), e, merkle.ReaderOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -106,7 +106,7 @@ func TestVerifiedReaderRanges(t *testing.T) {
 	r := rand.New(rand.NewPCG(4, 4))
 	data := randBytes(r, 10_000)
 	e := hashEntry(t, data, "blob", merkle.MinPartSize)
-	v, err := merkle.NewVerifiedReader(context.Background(), bytes.NewReader(data), e, merkle.ReaderOptions{CacheSize: 3000, ReadAhead: true})
+	v, err := merkle.NewVerifiedReader(context.Background(), bytes.NewReader(data), e, merkle.ReaderOptions{CacheSize: 3000})
 	if err != nil {
 		t.Fatal(err)
 	}

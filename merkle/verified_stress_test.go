@@ -1,0 +1,289 @@
+package merkle_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/cairnml/cairn/merkle"
+)
+
+// flakyReader serves data but flips one byte of every fourth read (by a
+// call counter, so concurrent readers see corruption at random places).
+type flakyReader struct {
+	data  []byte
+	calls atomic.Uint64
+}
+
+func (f *flakyReader) ReadAt(p []byte, off int64) (int, error) {
+	n := copy(p, f.data[min(off, int64(len(f.data))):])
+	if c := f.calls.Add(1); c%4 == 0 && n > 0 {
+		p[int(c*7919)%n] ^= 0x10
+	}
+	if n < len(p) {
+		return n, io.EOF
+	}
+	return n, nil
+}
+
+// checkRead checks the result of v.ReadAt(p, off) against the object's
+// true bytes. If flaky, a read may fail with a *MismatchError, after which
+// p[:n] must still be right and p[n:] zero; otherwise it must succeed.
+func checkRead(data, p []byte, off int64, n int, err error, flaky bool) error {
+	want := max(0, min(int64(len(p)), int64(len(data))-off))
+	switch {
+	case err == nil || err == io.EOF:
+		if int64(n) != want || (err == io.EOF) != (want < int64(len(p))) {
+			return fmt.Errorf("ReadAt(%d bytes at %d) = %d, %v; want %d bytes", len(p), off, n, err, want)
+		}
+	case flaky && errors.Is(err, merkle.ErrMismatch):
+		var me *merkle.MismatchError
+		if !errors.As(err, &me) {
+			return fmt.Errorf("ReadAt(%d bytes at %d): %v is not a *MismatchError", len(p), off, err)
+		}
+		if int64(n) >= want || me.Offset != off+int64(n) && n != 0 {
+			return fmt.Errorf("ReadAt(%d bytes at %d) = %d, %v: n does not end at the failed leaf", len(p), off, n, err)
+		}
+		if !bytes.Equal(p[n:], make([]byte, len(p)-n)) {
+			return fmt.Errorf("ReadAt(%d bytes at %d) = %d, %v: bytes after n not cleared", len(p), off, n, err)
+		}
+	default:
+		return fmt.Errorf("ReadAt(%d bytes at %d) = %d, %v", len(p), off, n, err)
+	}
+	if n > 0 && !bytes.Equal(p[:n], data[off:off+int64(n)]) {
+		return fmt.Errorf("ReadAt(%d bytes at %d): wrong bytes", len(p), off)
+	}
+	return nil
+}
+
+// TestVerifiedReaderStress reads objects of many leaves from several
+// goroutines at once, in the patterns of a random reader and of a
+// sequential one (whole leaves, runs of leaves, leaves in small pieces),
+// under cache budgets from none to ample, with and without read-ahead,
+// from a faithful source and from one that corrupts reads at random.
+// Freed leaf buffers are poisoned, so a buffer recycled while a reader
+// still copied from it would show as wrong bytes.
+func TestVerifiedReaderStress(t *testing.T) {
+	defer merkle.PoisonLeafBufs()()
+	r := rand.New(rand.NewPCG(9, 9))
+	const part = 64 << 10 // the smallest pooled buffer
+	objects := []struct {
+		name string
+		data []byte
+	}{
+		{"fixed", randBytes(r, 24*part+12345)},
+		// Chunks of 40 to 160 KiB: some pooled, some not, split in parts.
+		{"parquet", parquetBytes(t, 60_000, 6_000, 11)},
+	}
+	iters := 200
+	if testing.Short() {
+		iters = 20
+	}
+	for _, obj := range objects {
+		e := hashEntry(t, obj.data, obj.name, part)
+		leaves := e.Leaves
+		for _, cache := range []int64{-1, 1, part + part/2, 5 * part, 0} {
+			for _, ahead := range []int{-1, 0} {
+				for _, flaky := range []bool{false, true} {
+					name := fmt.Sprintf("%s/cache=%d/readahead=%d/flaky=%t", obj.name, cache, ahead, flaky)
+					t.Run(name, func(t *testing.T) {
+						var src io.ReaderAt = bytes.NewReader(obj.data)
+						if flaky {
+							src = &flakyReader{data: obj.data}
+						}
+						v, err := merkle.NewVerifiedReader(context.Background(), src, e, merkle.ReaderOptions{CacheSize: cache, ReadAhead: ahead})
+						if err != nil {
+							t.Fatal(err)
+						}
+						var failed atomic.Bool
+						var wg sync.WaitGroup
+						for g := range 6 {
+							wg.Add(1)
+							go func() {
+								defer wg.Done()
+								r := rand.New(rand.NewPCG(uint64(g), uint64(cache)))
+								read := func(p []byte, off int64) bool {
+									n, err := v.ReadAt(p, off)
+									if err := checkRead(obj.data, p, off, n, err, flaky); err != nil {
+										t.Error(err)
+										failed.Store(true)
+										return false
+									}
+									return true
+								}
+								size := int64(len(obj.data))
+								for range iters {
+									if failed.Load() {
+										return
+									}
+									i := r.IntN(len(leaves))
+									l := leaves[i]
+									switch r.IntN(5) {
+									case 0: // a random range
+										off := r.Int64N(size + 100)
+										read(make([]byte, r.IntN(3*part)), off)
+									case 1: // one whole leaf
+										read(make([]byte, l.Length), l.Offset)
+									case 2: // a run of whole leaves
+										j := min(len(leaves)-1, i+1+r.IntN(3))
+										read(make([]byte, leaves[j].End()-l.Offset), l.Offset)
+									case 3: // the next few leaves, each whole, as pqarrow reads chunks
+										for j := i; j < min(len(leaves), i+5); j++ {
+											if !read(make([]byte, leaves[j].Length), leaves[j].Offset) {
+												break
+											}
+										}
+									case 4: // the next few leaves in pieces, as a buffered stream reads pages
+										piece := int64(1 + r.IntN(20<<10))
+										for off := l.Offset; off < min(size, l.Offset+3*part); off += piece {
+											if !read(make([]byte, piece), off) {
+												break
+											}
+										}
+									}
+								}
+							}()
+						}
+						wg.Wait()
+						v.WaitReadAhead()
+						if err := v.CheckCache(); err != nil {
+							t.Error(err)
+						}
+						// Close empties the cache; reads still work after it.
+						if err := v.Close(); err != nil {
+							t.Error(err)
+						}
+						if err := v.CheckCache(); err != nil {
+							t.Errorf("after Close: %v", err)
+						}
+						p := make([]byte, len(obj.data))
+						n, err := v.ReadAt(p, 0)
+						if err := checkRead(obj.data, p, 0, n, err, flaky); err != nil {
+							t.Errorf("after Close: %v", err)
+						}
+					})
+				}
+			}
+		}
+	}
+}
+
+// corruptOnce serves data, but leaf bad's bytes corrupted on the first
+// read that touches them (which read-ahead makes a prefetch).
+type corruptOnce struct {
+	data    []byte
+	bad     merkle.Leaf
+	rotten  bool // corrupt every read, not only the first
+	touches atomic.Int64
+}
+
+func (c *corruptOnce) ReadAt(p []byte, off int64) (int, error) {
+	n := copy(p, c.data[off:])
+	if off < c.bad.End() && off+int64(n) > c.bad.Offset {
+		if c.touches.Add(1) == 1 || c.rotten {
+			p[max(c.bad.Offset, off)-off] ^= 1
+		}
+	}
+	if n < len(p) {
+		return n, io.EOF
+	}
+	return n, nil
+}
+
+// TestVerifiedReaderPrefetchCorrupt checks that a corrupted leaf is never
+// served, even when read-ahead is what read it, and that a failed
+// prefetch is not remembered: the next read fetches the leaf again.
+func TestVerifiedReaderPrefetchCorrupt(t *testing.T) {
+	defer merkle.PoisonLeafBufs()()
+	r := rand.New(rand.NewPCG(5, 5))
+	const part = 64 << 10
+	data := randBytes(r, 12*part)
+	e := hashEntry(t, data, "blob", part)
+	bad := e.Leaves[6]
+	for _, rotten := range []bool{true, false} {
+		src := &corruptOnce{data: data, bad: bad, rotten: rotten}
+		v, err := merkle.NewVerifiedReader(context.Background(), src, e, merkle.ReaderOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Reading leaves 4 and 5 whole reads 6 and 7 ahead.
+		for i := 4; i <= 5; i++ {
+			l := e.Leaves[i]
+			if _, err := v.ReadAt(make([]byte, l.Length), l.Offset); err != nil {
+				t.Fatalf("leaf %d: %v", i, err)
+			}
+		}
+		v.WaitReadAhead()
+		if src.touches.Load() == 0 {
+			t.Fatal("leaf 6 was not read ahead")
+		}
+		// A read through the cache (part of the leaf) and a whole-leaf read.
+		for _, rng := range [][2]int64{{bad.Offset + 10, 100}, {bad.Offset, bad.Length}} {
+			p := make([]byte, rng[1])
+			n, err := v.ReadAt(p, rng[0])
+			var me *merkle.MismatchError
+			switch {
+			case rotten && (!errors.As(err, &me) || me.Leaf != 6 || n != 0 || !bytes.Equal(p, make([]byte, len(p)))):
+				t.Errorf("rotten leaf, ReadAt(%d at %d) = %d, %v", rng[1], rng[0], n, err)
+			case !rotten && (err != nil || !bytes.Equal(p, data[rng[0]:rng[0]+rng[1]])):
+				t.Errorf("leaf corrupted only when read ahead, ReadAt(%d at %d) = %d, %v", rng[1], rng[0], n, err)
+			}
+		}
+		// The failed prefetch was not kept: leaf 6 was read again (by
+		// the reads above, or by a second read-ahead after leaf 5).
+		if src.touches.Load() < 2 {
+			t.Error("the failed prefetch was served without reading the leaf again")
+		}
+		v.WaitReadAhead()
+		if err := v.CheckCache(); err != nil {
+			t.Error(err)
+		}
+	}
+}
+
+// TestVerifiedReaderReadAheadGoroutines checks that read-ahead leaves no
+// goroutine behind once the reads it anticipated are done, with or
+// without Close.
+func TestVerifiedReaderReadAheadGoroutines(t *testing.T) {
+	data := parquetBytes(t, 20_000, 2_000, 12)
+	e := hashEntry(t, data, "p.parquet", 8<<10)
+	before := runtime.NumGoroutine()
+	// Closed readers first, then readers left to finish on their own.
+	for k := range 4 {
+		v, err := merkle.NewVerifiedReader(context.Background(), bytes.NewReader(data), e, merkle.ReaderOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n, err := readTable(t, v, v.Size(), []int{0, 2}); err != nil || n != 20_000 {
+			t.Fatalf("%d rows, %v", n, err)
+		}
+		// Stop half-way through a column: read-ahead is left in flight.
+		for _, l := range e.Leaves[:len(e.Leaves)/2] {
+			if _, err := v.ReadAt(make([]byte, l.Length), l.Offset); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if k < 2 {
+			v.Close()
+			if n := runtime.NumGoroutine(); n > before {
+				t.Errorf("%d goroutines after Close, %d before", n, before)
+			}
+		}
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for runtime.NumGoroutine() > before {
+		if time.Now().After(deadline) {
+			buf := make([]byte, 1<<20)
+			t.Fatalf("%d goroutines, %d before:\n%s", runtime.NumGoroutine(), before, buf[:runtime.Stack(buf, true)])
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
