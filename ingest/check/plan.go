@@ -185,15 +185,7 @@ func (c *Checker) planTriggers() {
 			}
 		}
 	}
-	ps := make([]float64, len(cands))
-	for i, cd := range cands {
-		ps[i] = cd.pv
-	}
-	rej := reject(ps, family, c.opts.Alpha, c.opts.Correction)
-	for i, cd := range cands {
-		if !rej[i] {
-			continue
-		}
+	for _, cd := range rejected(cands, func(cd trigCand) float64 { return cd.pv }, family, c.opts.Alpha, c.opts.Correction) {
 		bc := c.cols[cd.col]
 		lab := c.ref.d.Labels[cd.label]
 		key := trigKey{cd.col, cd.hash, int32(cd.label)}
@@ -706,13 +698,20 @@ func (c *Checker) planPrior() {
 }
 
 func chiSquareCritical(dof int, alpha float64) float64 {
-	lo, hi := 0.0, 1.0
-	for stats.ChiSquareSF(hi, dof) > alpha {
+	return criticalValue(func(x float64) float64 { return stats.ChiSquareSF(x, dof) }, alpha, 1, 60)
+}
+
+// criticalValue returns the x >= 0 at which the decreasing survival
+// function sf falls to p, by bisection (iters steps) from [0, hi], hi
+// doubled first until sf(hi) <= p.
+func criticalValue(sf func(float64) float64, p, hi float64, iters int) float64 {
+	lo := 0.0
+	for sf(hi) > p && !math.IsInf(hi, 1) {
 		hi *= 2
 	}
-	for range 60 {
+	for range iters {
 		m := (lo + hi) / 2
-		if stats.ChiSquareSF(m, dof) > alpha {
+		if sf(m) > p {
 			lo = m
 		} else {
 			hi = m
@@ -758,15 +757,7 @@ func (c *Checker) planClassConditional() {
 			cands = append(cands, cand{bc, l, z, d, normalTwoSided(z), bm.N})
 		}
 	}
-	ps := make([]float64, len(cands))
-	for i, cd := range cands {
-		ps[i] = cd.pv
-	}
-	rej := reject(ps, family, c.opts.Alpha, c.opts.Correction)
-	for i, cd := range cands {
-		if !rej[i] {
-			continue
-		}
+	for _, cd := range rejected(cands, func(cd cand) float64 { return cd.pv }, family, c.opts.Alpha, c.opts.Correction) {
 		rc := &c.ref.d.Columns[cd.bc.ref]
 		lab := c.ref.d.Labels[cd.l]
 		others := 0
@@ -788,16 +779,7 @@ func (c *Checker) planClassConditional() {
 }
 
 func normalCritical(p float64) float64 {
-	lo, hi := 0.0, 40.0
-	for range 80 {
-		m := (lo + hi) / 2
-		if normalTwoSided(m) > p {
-			lo = m
-		} else {
-			hi = m
-		}
-	}
-	return hi
+	return criticalValue(normalTwoSided, p, 40, 80)
 }
 
 // planDrift compares each numeric column's batch reservoir with the
@@ -871,15 +853,7 @@ func (c *Checker) planDrift() {
 			cands = append(cands, cand{bc, r.Statistic, r.PValue, r.CramersV, "Cramér's V (chi-square homogeneity, no Yates correction)", bc.count - bc.nulls, rc.Count - rc.Nulls})
 		}
 	}
-	ps := make([]float64, len(cands))
-	for i, cd := range cands {
-		ps[i] = cd.pv
-	}
-	rej := reject(ps, family, c.opts.Alpha, c.opts.Correction)
-	for i, cd := range cands {
-		if !rej[i] {
-			continue
-		}
+	for _, cd := range rejected(cands, func(cd cand) float64 { return cd.pv }, family, c.opts.Alpha, c.opts.Correction) {
 		c.findings = append(c.findings, Finding{Check: CheckDrift, Column: cd.bc.name, Severity: Warning,
 			Statistic: cd.stat, Threshold: driftMinEffect, PValue: ptr(cd.pv), EffectSize: ptr(cd.effect), Effect: cd.kind,
 			BatchN: cd.n, ReferenceN: cd.rn,
@@ -914,15 +888,7 @@ func (c *Checker) planNulls() {
 		z := (p2 - p1) / se
 		cands = append(cands, cand{bc, z, p2 - p1, normalTwoSided(z), rc.Nulls, rc.Count})
 	}
-	ps := make([]float64, len(cands))
-	for i, cd := range cands {
-		ps[i] = cd.pv
-	}
-	rej := reject(ps, family, c.opts.Alpha, c.opts.Correction)
-	for i, cd := range cands {
-		if !rej[i] {
-			continue
-		}
+	for _, cd := range rejected(cands, func(cd cand) float64 { return cd.pv }, family, c.opts.Alpha, c.opts.Correction) {
 		c.findings = append(c.findings, Finding{Check: CheckNullRate, Column: cd.bc.name, Severity: Warning,
 			Statistic: cd.z, Threshold: normalCritical(c.opts.Alpha / float64(max(family, 1))), PValue: ptr(cd.pv), EffectSize: ptr(cd.d), Effect: "null share, batch minus reference",
 			BatchN: cd.bc.count, ReferenceN: cd.rc, Rows: cd.bc.nulls,

@@ -30,6 +30,22 @@ func cohenH(p1, p2 float64) float64 {
 
 func clamp01(x float64) float64 { return math.Min(1, math.Max(0, x)) }
 
+// rejected returns, in order, the candidates whose p-values (pv of each)
+// reject keeps, in a family of m hypotheses.
+func rejected[T any](cands []T, pv func(T) float64, m int, alpha float64, c Correction) []T {
+	ps := make([]float64, len(cands))
+	for i, cd := range cands {
+		ps[i] = pv(cd)
+	}
+	var out []T
+	for i, r := range reject(ps, m, alpha, c) {
+		if r {
+			out = append(out, cands[i])
+		}
+	}
+	return out
+}
+
 // reject applies a multiple-testing correction to the p-values ps of a
 // family of m >= len(ps) hypotheses (the others are taken to have p = 1)
 // at level alpha, and returns which of ps are rejected.

@@ -20,34 +20,34 @@ const (
 // Γ(a, x)/Γ(a) for a > 0, x >= 0. It is the survival function of the
 // chi-square distribution: ChiSquareSF(x, k) = GammaQ(k/2, x/2).
 func GammaQ(a, x float64) float64 {
-	switch {
-	case math.IsNaN(a) || math.IsNaN(x) || a <= 0 || x < 0:
-		return math.NaN()
-	case x == 0:
-		return 1
-	case math.IsInf(x, 1):
-		return 0
-	}
-	if x < a+1 {
-		return 1 - gammaPSeries(a, x)
-	}
-	return gammaQFraction(a, x)
+	_, q := gammaPQ(a, x)
+	return q
 }
 
 // GammaP returns the regularized lower incomplete gamma function P(a, x).
 func GammaP(a, x float64) float64 {
+	p, _ := gammaPQ(a, x)
+	return p
+}
+
+// gammaPQ returns P(a, x) and Q(a, x), computing whichever of the two the
+// series or the continued fraction gives precisely and the other as its
+// complement.
+func gammaPQ(a, x float64) (p, q float64) {
 	switch {
 	case math.IsNaN(a) || math.IsNaN(x) || a <= 0 || x < 0:
-		return math.NaN()
+		return math.NaN(), math.NaN()
 	case x == 0:
-		return 0
+		return 0, 1
 	case math.IsInf(x, 1):
-		return 1
+		return 1, 0
 	}
 	if x < a+1 {
-		return gammaPSeries(a, x)
+		p = gammaPSeries(a, x)
+		return p, 1 - p
 	}
-	return 1 - gammaQFraction(a, x)
+	q = gammaQFraction(a, x)
+	return 1 - q, q
 }
 
 func logGamma(x float64) float64 {
