@@ -3,6 +3,7 @@ package lineage
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"path"
 	"slices"
@@ -220,11 +221,28 @@ func sidecarKey(manifestKey, name string) string {
 }
 
 // WriteManifest writes the leaf sidecar of d and then the manifest m to
-// out under key (the sidecar next to it, named SidecarName(key), recorded
-// in m.Sidecar). Each Put is atomic (a temporary file renamed into place on
-// a local store), and the sidecar is written first, so a manifest is never
-// visible without its sidecar. It returns the manifest bytes, ready to
-// sign. d must be the dataset Build returned with m.
+// out: the manifest under key, the sidecar next to it, named
+// SidecarName(key) and recorded in m.Sidecar. It returns the manifest
+// bytes, ready to sign. d must be the dataset Build returned with m.
+//
+// Each file is replaced atomically: out.Put replaces an object whole (the
+// local store writes a temporary file in the same directory, syncs it and
+// renames it into place, then syncs the directory; S3 replaces objects
+// whole), so the order of the two writes survives a power loss.
+//
+// The guarantee, whatever the moment of a crash: the manifest under key
+// is either the old one next to its old sidecar, or the new one next to
+// its new sidecar, or the old one next to the new sidecar (a crash between
+// the two writes). The last state is never taken for a valid pair: the
+// sidecar's header records the dataset root it was written for, and
+// verification rejects it with an error wrapping ErrInvalidSidecar that
+// names the sidecar and both roots; running the build again repairs it.
+// A manifest is never visible next to no sidecar or an older one. The
+// sidecar is a function of the dataset root, so rewriting the manifest of
+// unchanged data leaves the sidecar untouched and has no such window.
+// When the manifest cannot be written (an error rather than a crash), the
+// previous sidecar is put back, or the new one removed if there was none,
+// so the old pair is left as it was.
 func WriteManifest(ctx context.Context, out store.Store, key string, m *Manifest, d *merkle.Dataset) ([]byte, error) {
 	if d.Root != m.Root {
 		return nil, fmt.Errorf("lineage: write: dataset root %s is not the manifest's %s", d.Root, m.Root)
@@ -238,13 +256,45 @@ func WriteManifest(ctx context.Context, out store.Store, key string, m *Manifest
 	if err := merkle.WriteSidecar(&sc, d); err != nil {
 		return nil, fmt.Errorf("lineage: write sidecar: %w", err)
 	}
-	if err := out.Put(ctx, sidecarKey(key, m.Sidecar), bytes.NewReader(sc.Bytes()), int64(sc.Len())); err != nil {
-		return nil, fmt.Errorf("lineage: write sidecar: %w", err)
+	scKey := sidecarKey(key, m.Sidecar)
+	old, oldErr := store.ReadAll(ctx, out, scKey, MaxSidecarSize)
+	wrote := false
+	if oldErr != nil || !bytes.Equal(old, sc.Bytes()) {
+		if err := putSynced(ctx, out, scKey, sc.Bytes()); err != nil {
+			return nil, fmt.Errorf("lineage: write sidecar %s: %w", scKey, err)
+		}
+		wrote = true
 	}
-	if err := out.Put(ctx, key, bytes.NewReader(data), int64(len(data))); err != nil {
-		return nil, fmt.Errorf("lineage: write manifest: %w", err)
+	if err := putSynced(ctx, out, key, data); err != nil {
+		err = fmt.Errorf("lineage: write manifest %s: %w", key, err)
+		if wrote {
+			if rerr := restoreSidecar(context.WithoutCancel(ctx), out, scKey, old, oldErr); rerr != nil {
+				err = fmt.Errorf("%w; the previous sidecar could not be put back (%v), so %s does not match the manifest next to it: build again", err, rerr, scKey)
+			}
+		}
+		return nil, err
 	}
 	return data, nil
+}
+
+// restoreSidecar undoes the write of a sidecar at key whose previous
+// content was old (or, with oldErr, could not be read).
+func restoreSidecar(ctx context.Context, out store.Store, key string, old []byte, oldErr error) error {
+	switch {
+	case oldErr == nil:
+		return putSynced(ctx, out, key, old)
+	case errors.Is(oldErr, store.ErrNotExist):
+		return out.Delete(ctx, key)
+	default:
+		return fmt.Errorf("it was unreadable: %w", oldErr)
+	}
+}
+
+// putSynced puts data at key. Put replaces an object whole, and the local
+// store syncs the file and its directory before it returns, so two puts
+// in turn reach the disk in that order.
+func putSynced(ctx context.Context, out store.Store, key string, data []byte) error {
+	return out.Put(ctx, key, bytes.NewReader(data), int64(len(data)))
 }
 
 // ParentOf returns the Parent record of a manifest given its exact bytes:

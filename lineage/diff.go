@@ -79,13 +79,38 @@ type ContentDiff struct {
 }
 
 // ObjectChange is an object added, removed or modified. Rows are Parquet
-// row counts, -1 when unknown; sizes of the side that lacks the object are 0.
+// row counts, -1 when unknown (not Parquet, or the side that lacks the
+// object); sizes of the side that lacks the object are 0.
 type ObjectChange struct {
 	Path    string `json:"path"`
 	OldSize int64  `json:"old_size"`
 	NewSize int64  `json:"new_size"`
 	OldRows int64  `json:"old_rows"`
 	NewRows int64  `json:"new_rows"`
+	// SizeDelta is NewSize - OldSize: the whole size of an added object,
+	// minus the whole size of a removed one.
+	SizeDelta int64 `json:"size_delta"`
+	// RowsDelta is NewRows - OldRows when both are known (a Parquet
+	// object modified into a Parquet object); nil otherwise.
+	RowsDelta *int64 `json:"rows_delta,omitempty"`
+}
+
+// objectChange returns the change of an object from a to b; a nil side
+// lacks the object.
+func objectChange(a, b *Entry) ObjectChange {
+	c := ObjectChange{OldRows: rowsOf(a), NewRows: rowsOf(b)}
+	if a != nil {
+		c.Path, c.OldSize = a.Path, a.Size
+	}
+	if b != nil {
+		c.Path, c.NewSize = b.Path, b.Size
+	}
+	c.SizeDelta = c.NewSize - c.OldSize
+	if c.OldRows >= 0 && c.NewRows >= 0 {
+		d := c.NewRows - c.OldRows
+		c.RowsDelta = &d
+	}
+	return c
 }
 
 // Rename is an object moved without changing its bytes.
@@ -93,6 +118,9 @@ type Rename struct {
 	From string `json:"from"`
 	To   string `json:"to"`
 	Size int64  `json:"size"`
+	// Rows is the Parquet row count of the object, nil if it is not
+	// Parquet.
+	Rows *int64 `json:"rows,omitempty"`
 }
 
 // Empty reports whether the two manifests describe the same dataset with
@@ -441,7 +469,7 @@ func diffContent(om, nm *Manifest) *ContentDiff {
 		default:
 			a, b := &om.Entries[i], &nm.Entries[j]
 			if a.Root != b.Root || a.Size != b.Size || a.Plan != b.Plan {
-				c.Modified = append(c.Modified, ObjectChange{Path: b.Path, OldSize: a.Size, NewSize: b.Size, OldRows: rowsOf(a), NewRows: rowsOf(b)})
+				c.Modified = append(c.Modified, objectChange(a, b))
 			} else {
 				c.Unchanged++
 			}
@@ -460,15 +488,19 @@ func diffContent(om, nm *Manifest) *ContentDiff {
 		cands := byRoot[e.Root]
 		k := slices.IndexFunc(cands, func(x *Entry) bool { return x.Size == e.Size && !renamedFrom[x.Path] })
 		if k < 0 {
-			c.Added = append(c.Added, ObjectChange{Path: e.Path, NewSize: e.Size, OldRows: -1, NewRows: rowsOf(e)})
+			c.Added = append(c.Added, objectChange(nil, e))
 			continue
 		}
 		renamedFrom[cands[k].Path] = true
-		c.Renamed = append(c.Renamed, Rename{From: cands[k].Path, To: e.Path, Size: e.Size})
+		rn := Rename{From: cands[k].Path, To: e.Path, Size: e.Size}
+		if rows := rowsOf(e); rows >= 0 {
+			rn.Rows = &rows
+		}
+		c.Renamed = append(c.Renamed, rn)
 	}
 	for _, e := range removed {
 		if !renamedFrom[e.Path] {
-			c.Removed = append(c.Removed, ObjectChange{Path: e.Path, OldSize: e.Size, OldRows: rowsOf(e), NewRows: -1})
+			c.Removed = append(c.Removed, objectChange(e, nil))
 		}
 	}
 	or, nr := totalParquetRows(om), totalParquetRows(nm)

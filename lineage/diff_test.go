@@ -156,3 +156,45 @@ func TestDiffFoldsLongLists(t *testing.T) {
 		t.Errorf("text not folded:\n%s", d.Text())
 	}
 }
+
+// TestDiffJSONObjectDeltas: each object change in the JSON carries its
+// size delta, and its row delta (or, for a rename, its rows) when the rows
+// are known, instead of leaving readers to combine placeholder values.
+func TestDiffJSONObjectDeltas(t *testing.T) {
+	old, new := twoVersions(t)
+	var d struct {
+		Content struct {
+			Added, Removed, Modified []map[string]any
+		}
+	}
+	if err := json.Unmarshal(lineage.DiffManifests(old, new).JSON(), &d); err != nil {
+		t.Fatal(err)
+	}
+	mod := d.Content.Modified[0]
+	oldPQ, newPQ := old.Find("tables/t.parquet"), new.Find("tables/t.parquet")
+	if mod["path"] != "tables/t.parquet" || mod["size_delta"] != float64(newPQ.Size-oldPQ.Size) || mod["rows_delta"] != 50.0 {
+		t.Errorf("modified = %v, want size_delta %d and rows_delta 50", mod, newPQ.Size-oldPQ.Size)
+	}
+	if add := d.Content.Added[0]; add["path"] != "new.csv" || add["size_delta"] != 8.0 || add["rows_delta"] != nil {
+		t.Errorf("added = %v, want size_delta 8 and no rows_delta", add)
+	}
+	rm := d.Content.Removed[0]
+	if want := -float64(old.Find("tables/empty.json").Size); rm["path"] != "tables/empty.json" || rm["size_delta"] != want || rm["rows_delta"] != nil {
+		t.Errorf("removed = %v, want size_delta %v and no rows_delta", rm, want)
+	}
+
+	// A renamed Parquet file keeps its row count; other renames have none.
+	pq := parquetBytes(t, 120, 60, 3)
+	a, _ := build(t, memDataset(t, map[string][]byte{"t.parquet": pq, "x.txt": []byte("x")}), mem.New(), lineage.BuildOptions{})
+	b, _ := build(t, memDataset(t, map[string][]byte{"moved.parquet": pq, "y.txt": []byte("x")}), mem.New(), lineage.BuildOptions{})
+	var r struct {
+		Content struct{ Renamed []map[string]any }
+	}
+	if err := json.Unmarshal(lineage.DiffManifests(a, b).JSON(), &r); err != nil {
+		t.Fatal(err)
+	}
+	rn := r.Content.Renamed
+	if len(rn) != 2 || rn[0]["to"] != "moved.parquet" || rn[0]["rows"] != 120.0 || rn[1]["to"] != "y.txt" || rn[1]["rows"] != nil {
+		t.Errorf("renamed = %v, want moved.parquet with 120 rows and y.txt without rows", rn)
+	}
+}

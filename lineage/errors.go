@@ -22,6 +22,10 @@ var (
 	// ErrInvalidEnvelope reports a signature envelope or key that cannot be
 	// read.
 	ErrInvalidEnvelope = errors.New("invalid signature envelope")
+	// ErrKeyType reports a key of the wrong kind: a private key where a
+	// public key is expected (verification), or the reverse (signing).
+	// It is reported inside a *FormatError.
+	ErrKeyType = errors.New("wrong type of key")
 	// ErrBadSignature reports a signature that does not verify with the
 	// given key: the manifest was changed or signed by someone else.
 	ErrBadSignature = errors.New("signature does not verify")
@@ -84,6 +88,27 @@ func (e *FormatError) Is(target error) bool {
 	}
 	return false
 }
+
+// SidecarError reports a leaf sidecar that cannot be read or does not
+// match its manifest, naming the sidecar. It wraps ErrInvalidSidecar and,
+// for an unreadable sidecar, the store's error.
+type SidecarError struct {
+	// Key is the sidecar's key in the manifest's store, such as
+	// "v2.leaves".
+	Key string
+	// Err says what is wrong.
+	Err error
+}
+
+func (e *SidecarError) Error() string {
+	return "leaf sidecar " + e.Key + ": " + e.Err.Error()
+}
+
+// Unwrap returns the underlying error.
+func (e *SidecarError) Unwrap() error { return e.Err }
+
+// Is reports whether target is ErrInvalidSidecar.
+func (e *SidecarError) Is(target error) bool { return target == ErrInvalidSidecar }
 
 func fieldErr(doc, field string, format string, args ...any) *FormatError {
 	return &FormatError{Doc: doc, Field: field, Offset: -1, Err: fmt.Errorf(format, args...)}

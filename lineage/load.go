@@ -29,6 +29,9 @@ type Loaded struct {
 	// read; SidecarErr then says why.
 	Sidecar    []byte
 	SidecarErr error
+	// SidecarKey is the key the sidecar was read from (next to the
+	// manifest, in the manifest's store).
+	SidecarKey string
 	// KeyID is the id of the key whose signature was verified; empty if
 	// no key was given.
 	KeyID string
@@ -84,7 +87,8 @@ func Load(ctx context.Context, st store.Store, key string, pub ed25519.PublicKey
 	if name == "" {
 		name = SidecarName(manifestKey)
 	}
-	l.Sidecar, l.SidecarErr = store.ReadAll(ctx, st, sidecarKey(manifestKey, name), MaxSidecarSize)
+	l.SidecarKey = sidecarKey(manifestKey, name)
+	l.Sidecar, l.SidecarErr = store.ReadAll(ctx, st, l.SidecarKey, MaxSidecarSize)
 	if l.SidecarErr != nil {
 		l.Sidecar = nil
 	}

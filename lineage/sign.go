@@ -85,9 +85,13 @@ func GenerateKey() (privPEM, pubPEM []byte, err error) {
 		pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: px}), nil
 }
 
-// ParsePrivateKey reads a PEM PKCS #8 ed25519 private key.
+// ParsePrivateKey reads a PEM PKCS #8 ed25519 private key. A public key
+// is refused with an error wrapping ErrKeyType.
 func ParsePrivateKey(data []byte) (ed25519.PrivateKey, error) {
 	blk, _ := pem.Decode(data)
+	if blk != nil && blk.Type == "PUBLIC KEY" {
+		return nil, &FormatError{Doc: "key", Offset: -1, Err: fmt.Errorf(`%w: a PEM "PUBLIC KEY" where the "PRIVATE KEY" is needed: signing takes the private key (the file cairn keygen wrote without .pub)`, ErrKeyType)}
+	}
 	if blk == nil || blk.Type != "PRIVATE KEY" {
 		return nil, &FormatError{Doc: "key", Offset: -1, Err: errors.New(`not a PEM "PRIVATE KEY" (make one with cairn keygen)`)}
 	}
@@ -102,16 +106,13 @@ func ParsePrivateKey(data []byte) (ed25519.PrivateKey, error) {
 	return ek, nil
 }
 
-// ParsePublicKey reads a PEM PKIX ed25519 public key. It also accepts a
-// private key file, and returns its public half.
+// ParsePublicKey reads a PEM PKIX ed25519 public key. A private key is
+// refused with an error wrapping ErrKeyType: whoever verifies must not
+// need, or hold, the key that signs.
 func ParsePublicKey(data []byte) (ed25519.PublicKey, error) {
 	blk, _ := pem.Decode(data)
 	if blk != nil && blk.Type == "PRIVATE KEY" {
-		priv, err := ParsePrivateKey(data)
-		if err != nil {
-			return nil, err
-		}
-		return priv.Public().(ed25519.PublicKey), nil
+		return nil, &FormatError{Doc: "key", Offset: -1, Err: fmt.Errorf(`%w: a PEM "PRIVATE KEY" where a "PUBLIC KEY" is expected: verification takes the public key (KEY.pub from cairn keygen), never the private key`, ErrKeyType)}
 	}
 	if blk == nil || blk.Type != "PUBLIC KEY" {
 		return nil, &FormatError{Doc: "key", Offset: -1, Err: errors.New(`not a PEM "PUBLIC KEY" (make one with cairn keygen)`)}

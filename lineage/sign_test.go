@@ -34,10 +34,25 @@ func keys(t testing.TB) (ed25519.PrivateKey, ed25519.PublicKey) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if fromPriv, err := lineage.ParsePublicKey(privPEM); err != nil || !fromPriv.Equal(pub) {
-		t.Fatalf("public key from the private key file: %v", err)
-	}
 	return priv, pub
+}
+
+// TestParseKeyRefusesTheOtherKind: verification never takes the private
+// key (it used to, silently deriving the public half), signing never the
+// public one.
+func TestParseKeyRefusesTheOtherKind(t *testing.T) {
+	privPEM, pubPEM, err := lineage.GenerateKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if k, err := lineage.ParsePublicKey(privPEM); k != nil || !errors.Is(err, lineage.ErrKeyType) ||
+		!strings.Contains(err.Error(), `a PEM "PRIVATE KEY" where a "PUBLIC KEY" is expected`) {
+		t.Fatalf("ParsePublicKey(private key) = %v, %v", k, err)
+	}
+	if k, err := lineage.ParsePrivateKey(pubPEM); k != nil || !errors.Is(err, lineage.ErrKeyType) ||
+		!strings.Contains(err.Error(), `a PEM "PUBLIC KEY" where the "PRIVATE KEY" is needed`) {
+		t.Fatalf("ParsePrivateKey(public key) = %v, %v", k, err)
+	}
 }
 
 func TestSignAndVerifyManifest(t *testing.T) {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/ed25519"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"math"
@@ -90,6 +91,14 @@ type Report struct {
 	Sample   *SampleStats `json:"sample,omitempty"`
 
 	allowUnexpected bool
+	// manifestErrs are the errors behind Manifest, for Err to wrap.
+	manifestErrs []error
+}
+
+// addManifestErr records a problem of the manifest or its sidecar.
+func (r *Report) addManifestErr(err error) {
+	r.Manifest = append(r.Manifest, err.Error())
+	r.manifestErrs = append(r.manifestErrs, err)
 }
 
 // Mismatch is one object, or one leaf of an object, that does not match
@@ -138,7 +147,12 @@ func (r *Report) OK() bool {
 }
 
 // Err returns nil if the report passed, and otherwise an error wrapping
-// ErrNotVerified that names the first problem.
+// ErrNotVerified that names the first problem. When the manifest or its
+// sidecar is at fault (Manifest is not empty) the error also wraps the
+// cause: ErrRootMismatch for a manifest whose root does not match its
+// entries, ErrInvalidSidecar (as a *SidecarError naming the sidecar) for
+// a sidecar that is unreadable or does not match the manifest. Those are
+// bad inputs rather than data that fails the check.
 func (r *Report) Err() error {
 	if r.OK() {
 		return nil
@@ -158,10 +172,14 @@ func (r *Report) Err() error {
 	default:
 		first = r.Unexpected[0] + ": in the source but not in the manifest"
 	}
+	more := ""
 	if n > 1 {
-		first += fmt.Sprintf(" (and %d more problems)", n-1)
+		more = fmt.Sprintf(" (and %d more problems)", n-1)
 	}
-	return fmt.Errorf("%w: %s", ErrNotVerified, first)
+	if len(r.manifestErrs) > 0 {
+		return fmt.Errorf("%w: %w%s", ErrNotVerified, r.manifestErrs[0], more)
+	}
+	return fmt.Errorf("%w: %s%s", ErrNotVerified, first, more)
 }
 
 // Verify checks the objects under prefix in st against a loaded manifest
@@ -192,7 +210,7 @@ func Verify(ctx context.Context, l *Loaded, st store.Store, prefix string, opts 
 	rootOK := true
 	if err := m.CheckRoot(); err != nil {
 		rootOK = false
-		r.Manifest = append(r.Manifest, err.Error())
+		r.addManifestErr(err)
 	}
 	dir := dirPrefix(prefix)
 	ignore := make(map[string]bool)
@@ -293,36 +311,38 @@ func verifyMetadata(r *Report, m *Manifest, listing map[string]store.Info, prese
 }
 
 // loadSidecar reads and verifies the sidecar into a merkle dataset with
-// leaf hashes. When the sidecar as a whole does not verify, the entries
-// whose own leaf hashes still give their object root keep them, and the
-// others are reported; if required (sample mode) a missing sidecar is a
-// manifest problem, else full mode goes on without leaf detail.
+// leaf hashes. A sidecar that is unreadable or does not match the manifest
+// is a problem of the manifest's inputs, reported as a *SidecarError that
+// names it and what is wrong. When its layout is right but some entries'
+// leaf hashes do not give their object roots, the other entries keep
+// theirs (for leaf detail in full mode and for sampling). If required
+// (sample mode) a missing sidecar is a problem, else full mode goes on
+// without leaf detail.
 func loadSidecar(r *Report, l *Loaded, rootOK, required bool) *merkle.Dataset {
 	m := l.Manifest
+	key := l.SidecarKey
+	if key == "" {
+		key = m.Sidecar
+	}
+	fail := func(err error) { r.addManifestErr(&SidecarError{Key: key, Err: err}) }
 	ds := &merkle.Dataset{Root: m.Root, Params: m.Tree.Params(), Bytes: m.Bytes, Entries: m.MerkleEntries()}
 	if l.SidecarErr != nil || l.Sidecar == nil {
 		if required {
-			r.Manifest = append(r.Manifest, fmt.Sprintf("leaf sidecar unavailable (needed by sample mode): %v", l.SidecarErr))
+			err := l.SidecarErr
+			if err == nil {
+				err = errors.New("not loaded")
+			}
+			fail(fmt.Errorf("unreadable, and sample mode needs it: %w", err))
 		}
 		return nil
 	}
-	// With a root that does not match its entries ReadSidecar must fail;
-	// the per-entry check below still finds the entries at fault.
-	err := ErrRootMismatch
-	if rootOK {
-		if err = merkle.ReadSidecar(bytes.NewReader(l.Sidecar), ds); err == nil {
-			return ds
-		}
-	}
-	// Find which entries' leaf hashes are bad. The sidecar is a header
-	// followed by each entry's leaf hashes in entry order.
 	var leaves int64
 	for i := range ds.Entries {
 		leaves += int64(ds.Entries[i].NumLeaves)
 	}
-	hdr := merkle.SidecarSize(ds) - 32*leaves
-	if int64(len(l.Sidecar)) != merkle.SidecarSize(ds) || !bytes.Equal(l.Sidecar[hdr-48:hdr-16], m.Root[:]) {
-		r.Manifest = append(r.Manifest, fmt.Sprintf("%v: %v", ErrInvalidSidecar, err))
+	hdr := merkle.SidecarSize(&merkle.Dataset{})
+	if err := checkSidecarLayout(l.Sidecar, hdr, m, leaves); err != nil {
+		fail(err)
 		return nil
 	}
 	off := hdr
@@ -339,13 +359,57 @@ func loadSidecar(r *Report, l *Loaded, rootOK, required bool) *merkle.Dataset {
 			continue
 		}
 		bad++
-		r.Mismatches = append(r.Mismatches, Mismatch{Path: e.Path, Reason: "its leaf hashes in the sidecar do not give its object root in the manifest (the sidecar or the manifest was edited)"})
+		if !rootOK {
+			// The manifest's root does not match its entries: the
+			// entry is at fault, not the sidecar.
+			r.addManifestErr(fmt.Errorf("%w: entry %s: its root is not the one its leaf hashes in %s give (the manifest was edited)", ErrRootMismatch, e.Path, key))
+			continue
+		}
+		fail(fmt.Errorf("the leaf hashes of %s do not give its object root in the manifest (the sidecar was edited)", e.Path))
 	}
-	if bad == 0 && rootOK {
-		r.Manifest = append(r.Manifest, fmt.Sprintf("%v: %v", ErrInvalidSidecar, err))
+	if bad > 0 || !rootOK {
+		return ds
+	}
+	// The layout and every entry check out: read it as the spec says
+	// (docs/FORMAT.md §7), which checks all of it again.
+	full := &merkle.Dataset{Root: m.Root, Params: m.Tree.Params(), Bytes: m.Bytes, Entries: m.MerkleEntries()}
+	if err := merkle.ReadSidecar(bytes.NewReader(l.Sidecar), full); err != nil {
+		fail(err)
 		return nil
 	}
-	return ds
+	return full
+}
+
+// checkSidecarLayout checks the header and the length of a sidecar of
+// hdr header bytes against the manifest (docs/FORMAT.md §7), saying what
+// is wrong in the terms a user can act on.
+func checkSidecarLayout(sc []byte, hdr int64, m *Manifest, leaves int64) error {
+	n := int64(len(sc))
+	if n < hdr {
+		return fmt.Errorf("%d bytes, shorter than its %d-byte header (truncated)", n, hdr)
+	}
+	if !bytes.HasPrefix(sc, []byte(merkle.SidecarMagic)) {
+		return fmt.Errorf("does not start with %q: not a cairn leaf sidecar", strings.TrimSuffix(merkle.SidecarMagic, "\n"))
+	}
+	if (n-hdr)%32 != 0 {
+		return fmt.Errorf("length %d is not a %d-byte header plus 32 bytes a leaf (%d bytes after the header is not a multiple of 32): truncated or padded", n, hdr, n-hdr)
+	}
+	magic := int64(len(merkle.SidecarMagic))
+	var root merkle.Hash
+	copy(root[:], sc[magic:magic+32])
+	if root != m.Root {
+		return fmt.Errorf("written for dataset root %s, not the manifest's root %s (the sidecar of another build: an interrupted write, or files mixed up; build again)", root, m.Root)
+	}
+	if c := binary.LittleEndian.Uint64(sc[magic+32:]); c != uint64(len(m.Entries)) {
+		return fmt.Errorf("its header counts %d entries, the manifest has %d", c, len(m.Entries))
+	}
+	if c := binary.LittleEndian.Uint64(sc[magic+40:]); c != uint64(leaves) {
+		return fmt.Errorf("its header counts %d leaves, the manifest's entries have %d", c, leaves)
+	}
+	if got := (n - hdr) / 32; got != leaves {
+		return fmt.Errorf("holds %d leaf hashes (%d bytes), the manifest's entries have %d leaves (%d bytes)", got, n, leaves, hdr+32*leaves)
+	}
+	return nil
 }
 
 // verifyFull re-hashes the present entries with merkle.Build over a view

@@ -98,15 +98,15 @@ func TestVerifyTamperMatrix(t *testing.T) {
 			e, _ := lineage.ParseManifest(m)
 			r := e.Find("a.bin").Root.String()
 			put(t, out, "m/m.json", bytes.Replace(m, []byte(r), []byte(strings.Repeat("0", 64)), 1))
-		}, want{path: "a.bin", rowGroup: -1, manifest: "root does not match"}},
+		}, want{rowGroup: -1, manifest: "root does not match its entries: entry a.bin: its root is not the one its leaf hashes in m/m.leaves give"}},
 		{"edit sidecar", func(st, out *mem.Store) {
 			sc := get(t, out, "m/m.leaves")
 			put(t, out, "m/m.leaves", flip(sc, len(sc)-40))
-		}, want{path: "tables/t.parquet", rowGroup: -1}},
+		}, want{rowGroup: -1, manifest: "leaf sidecar m/m.leaves: the leaf hashes of tables/t.parquet"}},
 		{"truncate sidecar", func(st, out *mem.Store) {
 			sc := get(t, out, "m/m.leaves")
 			put(t, out, "m/m.leaves", sc[:len(sc)-1])
-		}, want{rowGroup: -1, manifest: "sidecar"}},
+		}, want{rowGroup: -1, manifest: "leaf sidecar m/m.leaves: length "}},
 	}
 	for _, c := range cases {
 		for _, mode := range []lineage.Mode{lineage.ModeFull, lineage.ModeSample} {

@@ -254,7 +254,7 @@ func runBuild(ctx context.Context, e *env, args []string) error {
 			return fmt.Errorf("--sign: %w", err)
 		}
 		if _, err := lineage.ParsePrivateKey(key); err != nil {
-			return fmt.Errorf("--sign %s: %w", *signKey, err)
+			return privateKeyErr("--sign", *signKey, err)
 		}
 	}
 	outStore, outKey, err := openManifestDir(*out)

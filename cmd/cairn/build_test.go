@@ -102,7 +102,7 @@ func TestBadInputExits2(t *testing.T) {
 		{[]string{"diff", m}, "want OLD and NEW"},
 		{[]string{"diff", m, bad("bad.json", "{")}, "truncated JSON"},
 		{[]string{"sign", bad("notmanifest.json", "{}"), "--key", filepath.Join(dir, "k")}, "format: missing"},
-		{[]string{"sign", m, "--key", filepath.Join(dir, "k.pub")}, `not a PEM "PRIVATE KEY"`},
+		{[]string{"sign", m, "--key", filepath.Join(dir, "k.pub")}, "--key " + filepath.Join(dir, "k.pub") + " is a public key: signing takes the private key"},
 		{[]string{"keygen"}, "-o KEY is required"},
 		{[]string{"keygen", "-o", filepath.Join(dir, "k")}, "already exists"},
 		{[]string{"prove", m, "nope.csv"}, "not an entry"},

@@ -26,12 +26,22 @@ func TestDiffCommand(t *testing.T) {
 	out = mustRun(t, "diff", v1, v2, "--format", "json")
 	var d struct {
 		Content struct {
-			Added    []struct{ Path string }
-			Modified []struct{ Path string }
+			Added []struct {
+				Path      string
+				SizeDelta int64 `json:"size_delta"`
+			}
+			Modified []struct {
+				Path      string
+				SizeDelta int64  `json:"size_delta"`
+				RowsDelta *int64 `json:"rows_delta"`
+			}
 		}
 	}
 	if err := json.Unmarshal([]byte(out), &d); err != nil || d.Content.Added[0].Path != "csv/more.csv" || d.Content.Modified[0].Path != "notes.jsonl" {
 		t.Errorf("json: %v\n%s", err, out)
+	}
+	if d.Content.Added[0].SizeDelta != 8 || d.Content.Modified[0].SizeDelta != 3 || d.Content.Modified[0].RowsDelta != nil {
+		t.Errorf("json deltas: %+v\n%s", d.Content, out)
 	}
 	if out := mustRun(t, "diff", v1, v2); !strings.Contains(out, "content: 1 added, 1 modified, 3 unchanged") {
 		t.Errorf("text:\n%s", out)

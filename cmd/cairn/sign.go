@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/ed25519"
 	"errors"
 	"fmt"
 	"os"
@@ -39,7 +40,7 @@ func runSign(ctx context.Context, e *env, args []string) error {
 	}
 	priv, err := lineage.ParsePrivateKey(keyPEM)
 	if err != nil {
-		return fmt.Errorf("--key %s: %w", *keyFile, err)
+		return privateKeyErr("--key", *keyFile, err)
 	}
 	manifest, err := os.ReadFile(pos[0])
 	if err != nil {
@@ -77,10 +78,15 @@ func runSign(ctx context.Context, e *env, args []string) error {
 			return err
 		}
 	}
-	pub, err := lineage.ParsePublicKey(keyPEM)
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(e.stdout, "signed %s with key %s: %s\n", pos[0], lineage.KeyID(pub), dst)
+	fmt.Fprintf(e.stdout, "signed %s with key %s: %s\n", pos[0], lineage.KeyID(priv.Public().(ed25519.PublicKey)), dst)
 	return nil
+}
+
+// privateKeyErr is the usage error of a flag that takes a private key and
+// was given keyFile, which failed to parse with err.
+func privateKeyErr(flag, keyFile string, err error) error {
+	if errors.Is(err, lineage.ErrKeyType) {
+		return fmt.Errorf("%s %s is a public key: signing takes the private key (the file cairn keygen wrote without .pub)", flag, keyFile)
+	}
+	return fmt.Errorf("%s %s: %w", flag, keyFile, err)
 }

@@ -46,6 +46,9 @@ func loadManifest(ctx context.Context, path string, keyFile string) (*lineage.Lo
 			return nil, fmt.Errorf("--key: %w", err)
 		}
 		if pub, err = lineage.ParsePublicKey(data); err != nil {
+			if errors.Is(err, lineage.ErrKeyType) {
+				return nil, fmt.Errorf("--key %s is a private key: pass the public key (%s.pub, written by cairn keygen) to verify; the private key only signs", keyFile, keyFile)
+			}
 			return nil, fmt.Errorf("--key %s: %w", keyFile, err)
 		}
 	}
@@ -146,9 +149,27 @@ func runVerify(ctx context.Context, e *env, args []string) error {
 		printReport(e, r)
 	}
 	if err := r.Err(); err != nil {
+		if len(r.Manifest) > 0 {
+			return manifestInputErr(manifestPath, err)
+		}
 		return failed("%v", err)
 	}
 	return nil
+}
+
+// manifestInputErr is the error of a verification that found the manifest
+// or its sidecar at fault (the report's manifest_errors): bad input, exit
+// 2 per CLI.md ("corrupt manifest"), not data that failed the check. It
+// names the manifest and, for a sidecar problem, the sidecar file.
+func manifestInputErr(manifestPath string, err error) error {
+	msg := strings.TrimPrefix(err.Error(), lineage.ErrNotVerified.Error()+": ")
+	var se *lineage.SidecarError
+	if errors.As(err, &se) {
+		dir := filepath.Dir(strings.TrimSuffix(manifestPath, lineage.EnvelopeSuffix))
+		file := filepath.Join(dir, filepath.FromSlash(se.Key))
+		msg = strings.Replace(msg, "leaf sidecar "+se.Key+":", "leaf sidecar "+file+":", 1)
+	}
+	return fmt.Errorf("%s: %s", manifestPath, msg)
 }
 
 func printReport(e *env, r *lineage.Report) {

@@ -187,15 +187,6 @@ func TestVerifyTamperMatrix(t *testing.T) {
 		{"extra file", func(t *testing.T, data, dir string, files map[string][]byte) {
 			writeFile(t, filepath.Join(data, "csv/extra.csv"), []byte("a,b\n"))
 		}, "csv/extra.csv", -1, ""},
-		{"edit the manifest", func(t *testing.T, data, dir string, files map[string][]byte) {
-			m := readFile(t, filepath.Join(dir, "m.json"))
-			i := bytes.Index(m, []byte(`"path": "notes.jsonl"`))
-			j := i + bytes.Index(m[i:], []byte(`"size": `)) + len(`"size": `)
-			writeFile(t, filepath.Join(dir, "m.json"), append(append(bytes.Clone(m[:j]), '1'), m[j:]...))
-		}, "notes.jsonl", -1, ""},
-		{"edit the sidecar", func(t *testing.T, data, dir string, files map[string][]byte) {
-			flipAt(t, filepath.Join(dir, "m.leaves"), int64(len(readFile(t, filepath.Join(dir, "m.leaves"))))-1)
-		}, "tables/t.parquet", -1, ""},
 	}
 	dir, files := datasetDir(t)
 	data := filepath.Join(dir, "data")

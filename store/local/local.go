@@ -17,6 +17,7 @@ import (
 	"iter"
 	"os"
 	"path"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -256,6 +257,20 @@ func (s *Store) Put(ctx context.Context, key string, r io.Reader, size int64) (e
 	}
 	if err := s.root.Rename(tmp, key); err != nil {
 		return fail(describe(err))
+	}
+	// Sync the directory as well, so that the rename is durable when Put
+	// returns: a caller that puts two objects in turn (a sidecar, then
+	// the manifest that names it) finds them in that order after a crash.
+	if runtime.GOOS != "windows" { // Windows cannot sync a directory
+		d, err := s.root.Open(dir)
+		if err != nil {
+			return fail(fmt.Errorf("syncing the directory: %w", describe(err)))
+		}
+		err = d.Sync()
+		d.Close()
+		if err != nil {
+			return fail(fmt.Errorf("syncing the directory: %w", err))
+		}
 	}
 	return nil
 }
