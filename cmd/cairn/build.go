@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"flag"
@@ -317,6 +318,10 @@ func runBuild(ctx context.Context, e *env, args []string) error {
 		if err := signTo(ctx, outStore, outKey, data, key); err != nil {
 			return err
 		}
+	} else if removed, err := dropStaleEnvelope(ctx, outStore, outKey, data); err != nil {
+		return err
+	} else if removed {
+		fmt.Fprintf(e.stderr, "cairn build: removed %s%s: it signed the manifest this build replaced (sign the new one with cairn sign)\n", *out, lineage.EnvelopeSuffix)
 	}
 	fmt.Fprintf(e.stdout, "%s: %d objects, %d bytes, root %s\n", *out, m.Objects, m.Bytes, m.Root)
 	if verdict != "" {
@@ -410,6 +415,28 @@ func signTo(ctx context.Context, st store.Store, manifestKey string, manifest, k
 		return err
 	}
 	return putBytes(ctx, st, manifestKey+lineage.EnvelopeSuffix, env)
+}
+
+// dropStaleEnvelope removes the signature envelope next to the manifest
+// at manifestKey, just rewritten unsigned with manifest, unless it signs
+// exactly these bytes (a reproducible rebuild). A stale envelope would
+// make verify report a signature over other bytes. It reports whether it
+// removed one.
+func dropStaleEnvelope(ctx context.Context, st store.Store, manifestKey string, manifest []byte) (bool, error) {
+	key := manifestKey + lineage.EnvelopeSuffix
+	env, err := store.ReadAll(ctx, st, key, lineage.MaxEnvelopeSize)
+	if errors.Is(err, store.ErrNotExist) {
+		return false, nil
+	}
+	if err == nil {
+		if _, payload, perr := lineage.ParseEnvelope(env); perr == nil && bytes.Equal(payload, manifest) {
+			return false, nil
+		}
+	}
+	if err := st.Delete(ctx, key); err != nil && !errors.Is(err, store.ErrNotExist) {
+		return false, fmt.Errorf("removing the previous manifest's signature %s: %w", key, err)
+	}
+	return true, nil
 }
 
 func putBytes(ctx context.Context, st store.Store, key string, data []byte) error {

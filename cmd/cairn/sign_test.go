@@ -99,3 +99,52 @@ func TestProveAndVerifyProof(t *testing.T) {
 		t.Errorf("edited proof index: exit %d", code)
 	}
 }
+
+// TestUnsignedRebuildDropsStaleEnvelope: rebuilding a signed manifest
+// without --sign removes the envelope that signed the old bytes (verify
+// would otherwise report a signature over other bytes), and keeps it when
+// the rebuild reproduced the signed bytes exactly.
+func TestUnsignedRebuildDropsStaleEnvelope(t *testing.T) {
+	t.Setenv("SOURCE_DATE_EPOCH", "1700000000")
+	dir, _ := datasetDir(t)
+	key := filepath.Join(dir, "k")
+	mustRun(t, "keygen", "-o", key)
+	m := filepath.Join(dir, "m.json")
+	data := filepath.Join(dir, "data")
+	mustRun(t, "build", data, "-o", m, "--sign", key)
+	signed, err := os.ReadFile(m + ".dsse")
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	// The same data, the same epoch: the same manifest bytes, so the
+	// envelope still signs them and stays.
+	code, _, errOut := runCLI(t, "build", data, "-o", m)
+	if code != 0 || strings.Contains(errOut, "removed") {
+		t.Fatalf("reproducible rebuild: exit %d, stderr %q", code, errOut)
+	}
+	if got, err := os.ReadFile(m + ".dsse"); err != nil || !bytes.Equal(got, signed) {
+		t.Fatalf("reproducible rebuild changed the envelope: %v", err)
+	}
+	mustRun(t, "verify", m, "--key", key+".pub")
+
+	// Other data: the envelope is stale, and goes, with a note.
+	entries, err := os.ReadDir(data)
+	if err != nil || len(entries) == 0 {
+		t.Fatalf("data dir: %v", err)
+	}
+	if err := os.WriteFile(filepath.Join(data, "added.txt"), []byte("new file\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, _, errOut = runCLI(t, "build", data, "-o", m)
+	if code != 0 || !strings.Contains(errOut, "removed "+m+".dsse") {
+		t.Fatalf("rebuild of changed data: exit %d, stderr %q", code, errOut)
+	}
+	if _, err := os.Stat(m + ".dsse"); !os.IsNotExist(err) {
+		t.Fatalf("stale envelope still there: %v", err)
+	}
+	out := mustRun(t, "verify", m)
+	if strings.Contains(out, "signed by") {
+		t.Errorf("unsigned manifest verified as signed: %q", out)
+	}
+}
