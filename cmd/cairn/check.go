@@ -10,14 +10,6 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/apache/arrow-go/v18/arrow"
-	"github.com/apache/arrow-go/v18/arrow/array"
-	"github.com/apache/arrow-go/v18/arrow/csv"
-	"github.com/apache/arrow-go/v18/arrow/ipc"
-	"github.com/apache/arrow-go/v18/parquet"
-	"github.com/apache/arrow-go/v18/parquet/compress"
-	"github.com/apache/arrow-go/v18/parquet/pqarrow"
-
 	"github.com/cairnml/cairn/ingest"
 	"github.com/cairnml/cairn/ingest/check"
 )
@@ -153,7 +145,7 @@ func writeSplit(ctx context.Context, dir string, rep *check.Report, batches func
 		return errors.New("--quarantine: the quarantine list was truncated; not splitting an incomplete list")
 	}
 	q := rep.Quarantined()
-	var cur [2]*splitFile
+	var cur [2]*outFile
 	var curPath string
 	closeAll := func(commit bool) error {
 		var first error
@@ -208,7 +200,7 @@ func writeSplit(ctx context.Context, dir string, rep *check.Report, batches func
 				if bad {
 					sub = "quarantine"
 				}
-				f, err := newSplitFile(filepath.Join(dir, sub, filepath.FromSlash(b.Path)), rec.Schema())
+				f, err := newOutFile(filepath.Join(dir, sub, filepath.FromSlash(b.Path)), rec.Schema())
 				if err != nil {
 					return err
 				}
@@ -224,83 +216,4 @@ func writeSplit(ctx context.Context, dir string, rep *check.Report, batches func
 		}
 	}
 	return closeAll(true)
-}
-
-// splitFile is one output file of --quarantine, in the format its name
-// says, written atomically.
-type splitFile struct {
-	dst    string
-	tmp    *os.File
-	buf    *bufio.Writer
-	write  func(arrow.RecordBatch) error
-	finish func() error
-}
-
-func newSplitFile(dst string, schema *arrow.Schema) (*splitFile, error) {
-	format, ok := ingest.FormatOf(dst)
-	if !ok {
-		format = ingest.FormatJSONL
-	}
-	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
-		return nil, err
-	}
-	tmp, err := os.CreateTemp(filepath.Dir(dst), "."+filepath.Base(dst)+".tmp-*")
-	if err != nil {
-		return nil, err
-	}
-	f := &splitFile{dst: dst, tmp: tmp, buf: bufio.NewWriterSize(tmp, 1<<20)}
-	switch format {
-	case ingest.FormatParquet:
-		props := parquet.NewWriterProperties(parquet.WithCompression(compress.Codecs.Zstd))
-		w, err := pqarrow.NewFileWriter(schema, writerOnly{f.buf}, props, pqarrow.DefaultWriterProps())
-		if err != nil {
-			f.abort()
-			return nil, fmt.Errorf("%s: %w", dst, err)
-		}
-		f.write, f.finish = w.Write, w.Close
-	case ingest.FormatCSV:
-		w := csv.NewWriter(f.buf, schema, csv.WithHeader(true), csv.WithNullWriter(""))
-		f.write = w.Write
-		f.finish = func() error { w.Flush(); return w.Error() }
-	case ingest.FormatArrow:
-		w, err := ipc.NewFileWriter(writerOnly{f.buf}, ipc.WithSchema(schema))
-		if err != nil {
-			f.abort()
-			return nil, fmt.Errorf("%s: %w", dst, err)
-		}
-		f.write, f.finish = w.Write, w.Close
-	default: // JSONL
-		f.write = func(rec arrow.RecordBatch) error { return array.RecordToJSON(rec, f.buf) }
-		f.finish = func() error { return nil }
-	}
-	return f, nil
-}
-
-func (f *splitFile) commit() error {
-	err := f.finish()
-	if err == nil {
-		err = f.buf.Flush()
-	}
-	if err == nil {
-		err = f.tmp.Chmod(0o644)
-	}
-	if err == nil {
-		err = f.tmp.Sync()
-	}
-	if cerr := f.tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(f.tmp.Name(), f.dst)
-	}
-	if err != nil {
-		os.Remove(f.tmp.Name())
-		return fmt.Errorf("writing %s: %w", f.dst, err)
-	}
-	return nil
-}
-
-func (f *splitFile) abort() {
-	f.tmp.Close()
-	os.Remove(f.tmp.Name())
 }

@@ -209,13 +209,13 @@ func TestCheckCSVAndParquetSplit(t *testing.T) {
 	}
 	pq := filepath.Join(dir, "pq")
 	os.Mkdir(pq, 0o755)
-	var sf *splitFile
+	var sf *outFile
 	for b, err := range ingest.Read(t.Context(), st, "batch.csv", ingest.ReadOptions{}) {
 		if err != nil {
 			t.Fatal(err)
 		}
 		if sf == nil {
-			if sf, err = newSplitFile(filepath.Join(pq, "batch.parquet"), b.Record.Schema()); err != nil {
+			if sf, err = newOutFile(filepath.Join(pq, "batch.parquet"), b.Record.Schema()); err != nil {
 				t.Fatal(err)
 			}
 		}

@@ -195,3 +195,63 @@ func TestBuildSecondPassIsVerified(t *testing.T) {
 		t.Fatalf("edited after hashing: check error %v, want a *merkle.MismatchError", err)
 	}
 }
+
+// TestRedactKeepsFormat: the output's extension picks its format for a
+// file SOURCE, and --keep-format keeps each file's own format and name for
+// a directory SOURCE.
+func TestRedactKeepsFormat(t *testing.T) {
+	src := writeCustomers(t)
+	dir := t.TempDir()
+	key := filepath.Join(dir, "k")
+	writeFile(t, key, []byte("a secret tokenization key, 32 bytes+"))
+
+	out := filepath.Join(dir, "redacted.csv")
+	if code, _, errOut := runCLI(t, "redact", src, "-o", out, "--key", key); code != exitOK {
+		t.Fatalf("redact to CSV exited %d: %s", code, errOut)
+	}
+	lines := strings.Split(strings.TrimSpace(string(readFile(t, out))), "\n")
+	if len(lines) != 61 {
+		t.Fatalf("redacted CSV has %d lines, want a header and 60 rows", len(lines))
+	}
+	if lines[0] != "id,email,card,comment" {
+		t.Errorf("header %q", lines[0])
+	}
+	for _, l := range lines[1:] {
+		f := strings.Split(l, ",")
+		if len(f) != 4 || strings.Contains(f[1], "@example.com") || strings.Contains(l, "4111111111111111") || f[3] != "liked the product" {
+			t.Fatalf("redacted row %q", l)
+		}
+	}
+
+	// A directory with CSV and JSONL files, kept in their formats.
+	in := filepath.Join(dir, "in")
+	writeFile(t, filepath.Join(in, "a.csv"), readFile(t, src))
+	writeFile(t, filepath.Join(in, "sub", "b.jsonl"), []byte(`{"email":"jane@example.org","n":1}`+"\n"+`{"email":"joe@example.org","n":2}`+"\n"))
+	outDir := filepath.Join(dir, "out")
+	if code, _, errOut := runCLI(t, "redact", in, "-o", outDir, "--key", key, "--keep-format"); code != exitOK {
+		t.Fatalf("redact --keep-format exited %d: %s", code, errOut)
+	}
+	if got := string(readFile(t, filepath.Join(outDir, "a.csv"))); got != string(readFile(t, out)) {
+		t.Errorf("a.csv redacted in a directory differs from the same file redacted alone")
+	}
+	jl := strings.Split(strings.TrimSpace(string(readFile(t, filepath.Join(outDir, "sub", "b.jsonl")))), "\n")
+	if len(jl) != 2 || strings.Contains(jl[0], "jane@example.org") || !strings.Contains(jl[1], `"n":2`) {
+		t.Errorf("redacted JSONL %q", jl)
+	}
+	// Without --keep-format, a directory's files become Parquet.
+	if code, _, errOut := runCLI(t, "redact", in, "-o", filepath.Join(dir, "pq"), "--key", key); code != exitOK {
+		t.Fatalf("redact of a directory exited %d: %s", code, errOut)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "pq", "sub", "b.parquet")); err != nil {
+		t.Errorf("default directory output: %v", err)
+	}
+
+	// An output name of no known format is a usage error, and writes nothing.
+	bad := filepath.Join(dir, "redacted.txt")
+	if code, _, errOut := runCLI(t, "redact", src, "-o", bad, "--key", key); code != exitUsage || !strings.Contains(errOut, ".csv") {
+		t.Errorf("redact -o .txt exited %d, stderr %q", code, errOut)
+	}
+	if _, err := os.Stat(bad); !os.IsNotExist(err) {
+		t.Errorf("redact -o .txt left %s: %v", bad, err)
+	}
+}

@@ -5,17 +5,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path"
 	"path/filepath"
 	"slices"
 	"strings"
-
-	"github.com/apache/arrow-go/v18/arrow"
-	"github.com/apache/arrow-go/v18/parquet"
-	"github.com/apache/arrow-go/v18/parquet/compress"
-	"github.com/apache/arrow-go/v18/parquet/pqarrow"
 
 	"github.com/cairnml/cairn/classify"
 	"github.com/cairnml/cairn/ingest"
@@ -24,15 +18,16 @@ import (
 func init() {
 	register(command{
 		name:    "redact",
-		usage:   "SOURCE -o OUT --key KEY [--policy FILE] [--rules FILE]",
-		summary: "write a de-identified copy (Parquet) per a policy: drop, mask, redact, keyed tokenization",
+		usage:   "SOURCE -o OUT --key KEY [--policy FILE] [--rules FILE] [--keep-format]",
+		summary: "write a de-identified copy per a policy: drop, mask, redact, keyed tokenization",
 		run:     runRedact,
 	})
 }
 
 func runRedact(ctx context.Context, e *env, args []string) error {
 	fs := newFlagSet(e, "redact")
-	out := fs.String("o", "", "`OUT`put: a .parquet file for a file SOURCE, a directory for a directory SOURCE")
+	out := fs.String("o", "", "`OUT`put: a file for a file SOURCE (its extension, .parquet, .csv, .jsonl or .arrow, picks the format), a directory for a directory SOURCE")
+	keepFormat := fs.Bool("keep-format", false, "for a directory SOURCE, write each file in its own format and under its own name (default: Parquet, named .parquet)")
 	keyFile := fs.String("key", "", "`KEY` file: tokenization key material (at least 16 bytes; keep it secret, reuse it so tokens join)")
 	policyFile := fs.String("policy", "", "YAML or JSON policy `FILE` (default: tokenize findings, redact secrets, keep dates)")
 	rules := fs.String("rules", "", "YAML or JSON `FILE` of extra regular-expression detectors")
@@ -92,10 +87,11 @@ func runRedact(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	single := key != ""
-	if ext := strings.ToLower(filepath.Ext(*out)); single && ext != ".parquet" && ext != ".pq" {
-		return fmt.Errorf("-o %s: the de-identified copy is written as Parquet; name it .parquet", *out)
+	if _, ok := ingest.FormatOf(*out); single && !ok {
+		return fmt.Errorf("-o %s: name the de-identified copy .parquet, .csv, .jsonl or .arrow: its extension picks the format", *out)
 	}
-	var cur *atomicParquet
+	var cur *outFile
+	var curSrc string
 	defer func() {
 		if cur != nil {
 			cur.abort()
@@ -108,10 +104,14 @@ func runRedact(ctx context.Context, e *env, args []string) error {
 		if err != nil {
 			return err
 		}
-		if cur == nil || cur.src != b.Path {
+		if cur == nil || curSrc != b.Path {
 			dst := *out
 			if !single {
-				rel, err := filepath.Localize(strings.TrimSuffix(b.Path, path.Ext(b.Path)) + ".parquet")
+				name := b.Path
+				if !*keepFormat {
+					name = strings.TrimSuffix(b.Path, path.Ext(b.Path)) + ".parquet"
+				}
+				rel, err := filepath.Localize(name)
 				if err != nil {
 					return fmt.Errorf("%s: cannot map to a local path: %w", b.Path, err)
 				}
@@ -140,9 +140,10 @@ func runRedact(ctx context.Context, e *env, args []string) error {
 			if err != nil {
 				return fmt.Errorf("%s: %w", b.Path, err)
 			}
-			if cur, err = newAtomicParquet(b.Path, dst, schema); err != nil {
+			if cur, err = newOutFile(dst, schema); err != nil {
 				return err
 			}
+			curSrc = b.Path
 			files++
 		}
 		rec, stats, err := red.Apply(b.Record)
@@ -152,7 +153,7 @@ func runRedact(ctx context.Context, e *env, args []string) error {
 		err = cur.write(rec)
 		rec.Release()
 		if err != nil {
-			return fmt.Errorf("%s: writing %s: %w", b.Path, cur.dst, err)
+			return fmt.Errorf("%s: writing %s: %w", curSrc, cur.dst, err)
 		}
 		rows += b.Record.NumRows()
 		for k, v := range stats.Findings {
@@ -175,71 +176,4 @@ func runRedact(ctx context.Context, e *env, args []string) error {
 		fmt.Fprintf(e.stdout, "  %-16s %d replaced\n", k, findings[k])
 	}
 	return nil
-}
-
-// atomicParquet writes one Parquet file to a temporary name in the target
-// directory and renames it into place on commit, so a failure never
-// leaves a partial output.
-type atomicParquet struct {
-	src, dst string
-	tmp      *os.File
-	w        *pqarrow.FileWriter
-	schema   *arrow.Schema
-}
-
-// writerOnly hides Close so the Parquet writer cannot close the file
-// before it is synced.
-type writerOnly struct{ w io.Writer }
-
-func (w writerOnly) Write(p []byte) (int, error) { return w.w.Write(p) }
-
-func newAtomicParquet(src, dst string, schema *arrow.Schema) (*atomicParquet, error) {
-	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
-		return nil, err
-	}
-	tmp, err := os.CreateTemp(filepath.Dir(dst), "."+filepath.Base(dst)+".tmp-*")
-	if err != nil {
-		return nil, err
-	}
-	props := parquet.NewWriterProperties(parquet.WithCompression(compress.Codecs.Zstd))
-	w, err := pqarrow.NewFileWriter(schema, writerOnly{tmp}, props, pqarrow.DefaultWriterProps())
-	if err != nil {
-		tmp.Close()
-		os.Remove(tmp.Name())
-		return nil, fmt.Errorf("%s: %w", dst, err)
-	}
-	return &atomicParquet{src: src, dst: dst, tmp: tmp, w: w, schema: schema}, nil
-}
-
-func (a *atomicParquet) write(rec arrow.RecordBatch) error {
-	if !rec.Schema().Equal(a.schema) {
-		return fmt.Errorf("schema changed within %s: %v, then %v", a.src, a.schema, rec.Schema())
-	}
-	return a.w.Write(rec)
-}
-
-func (a *atomicParquet) commit() error {
-	err := a.w.Close()
-	if err == nil {
-		err = a.tmp.Chmod(0o644)
-	}
-	if err == nil {
-		err = a.tmp.Sync()
-	}
-	if cerr := a.tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(a.tmp.Name(), a.dst)
-	}
-	if err != nil {
-		os.Remove(a.tmp.Name())
-		return fmt.Errorf("writing %s: %w", a.dst, err)
-	}
-	return nil
-}
-
-func (a *atomicParquet) abort() {
-	a.tmp.Close()
-	os.Remove(a.tmp.Name())
 }
