@@ -2,8 +2,10 @@ package cairn_test
 
 import (
 	"context"
+	"encoding/binary"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -15,6 +17,7 @@ import (
 
 	"github.com/minio/minio-go/v7"
 	"github.com/minio/minio-go/v7/pkg/credentials"
+	"github.com/parquet-go/parquet-go"
 	"github.com/zeebo/blake3"
 	"golang.org/x/sync/errgroup"
 
@@ -22,6 +25,7 @@ import (
 	"github.com/cairnml/cairn/merkle"
 	"github.com/cairnml/cairn/store"
 	"github.com/cairnml/cairn/store/local"
+	"github.com/cairnml/cairn/store/s3"
 )
 
 // s3BenchObjects returns the sizes of the objects BenchmarkBuildS3
@@ -86,7 +90,17 @@ func BenchmarkBuildS3(b *testing.B) {
 		b.Fatal(err)
 	}
 	os.RemoveAll(dir) // the sub-benchmarks read the S3 copy
+	benchS3(b, st, keys, sizes, want.Root)
+}
 
+// benchS3 runs BenchmarkBuildS3's sub-benchmarks over the objects keys,
+// of sizes, in st, whose dataset root is want.
+func benchS3(b *testing.B, st *s3.Store, keys []string, sizes []int64, want merkle.Hash) {
+	ctx := context.Background()
+	var total int64
+	for _, size := range sizes {
+		total += size
+	}
 	client := benchMinioClient(b)
 	workers := runtime.GOMAXPROCS(0)
 	if n := st.ReadHint().Concurrency; n > 0 {
@@ -124,11 +138,100 @@ func BenchmarkBuildS3(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			if d.Root != want.Root || d.Bytes != total {
-				b.Fatalf("S3 build: root %s over %d bytes, want %s over %d (local)", d.Root, d.Bytes, want.Root, total)
+			if d.Root != want || d.Bytes != total {
+				b.Fatalf("S3 build: root %s over %d bytes, want %s over %d (local)", d.Root, d.Bytes, want, total)
 			}
 		})
 	})
+}
+
+// BenchmarkS3ParquetBuild is BenchmarkBuildS3 over Parquet files: 16 of
+// about 16 MiB (256 MiB), each of 4 row groups of 4 columns (random,
+// uncompressed: chunks of about 1 MiB), so that every file is planned from
+// its footer and streamed leaf by leaf. It shows what requests besides
+// the leaves (probes of the magic and footer, tiny leaves) cost.
+func BenchmarkS3ParquetBuild(b *testing.B) {
+	s3test.Require(b)
+	ctx := context.Background()
+	dir := b.TempDir()
+	st := s3test.NewStore(b, "bench")
+	var keys []string
+	var sizes []int64
+	for i := range 16 {
+		key := fmt.Sprintf("pq/part-%04d.parquet", i)
+		path := filepath.Join(dir, filepath.FromSlash(key))
+		size := writeParquet(b, path, uint64(i))
+		putFile(b, st, key, path, size)
+		keys = append(keys, key)
+		sizes = append(sizes, size)
+	}
+	lst, err := local.Open(dir)
+	if err != nil {
+		b.Fatal(err)
+	}
+	want, err := merkle.Build(ctx, lst, "", merkle.Options{})
+	lst.Close()
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, e := range want.Entries {
+		if e.Plan != merkle.PlanParquet {
+			b.Fatalf("%s: planned %s, want Parquet (%s)", e.Path, e.Plan, e.Warning)
+		}
+	}
+	os.RemoveAll(dir)
+	benchS3(b, st, keys, sizes, want.Root)
+}
+
+// writeParquet writes a Parquet file of about 16 MiB of random bytes to
+// path and returns its size.
+func writeParquet(b *testing.B, path string, seed uint64) int64 {
+	b.Helper()
+	type row struct {
+		A, B, C, D []byte
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		b.Fatal(err)
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer f.Close()
+	cfg, err := parquet.NewWriterConfig(parquet.MaxRowsPerRowGroup(1024))
+	if err != nil {
+		b.Fatal(err)
+	}
+	w := parquet.NewGenericWriter[row](f, cfg)
+	r := rand.New(rand.NewPCG(seed, 2))
+	rows := make([]row, 1024)
+	for range 4 {
+		for i := range rows {
+			rows[i] = row{randBlob(r), randBlob(r), randBlob(r), randBlob(r)}
+		}
+		if _, err := w.Write(rows); err != nil {
+			b.Fatal(err)
+		}
+		if err := w.Flush(); err != nil {
+			b.Fatal(err)
+		}
+	}
+	if err := w.Close(); err != nil {
+		b.Fatal(err)
+	}
+	fi, err := f.Stat()
+	if err != nil {
+		b.Fatal(err)
+	}
+	return fi.Size()
+}
+
+func randBlob(r *rand.Rand) []byte {
+	p := make([]byte, 1024)
+	for i := 0; i < len(p); i += 8 {
+		binary.LittleEndian.PutUint64(p[i:], r.Uint64())
+	}
+	return p
 }
 
 func putFile(b *testing.B, st store.Store, key, path string, size int64) {

@@ -37,10 +37,12 @@ type Options struct {
 	// How objects are read depends on what the store offers. Objects that
 	// the store maps (store.Mapper) are hashed from the mapping without
 	// reads or buffers. Objects that it can stream (store.RangeReader,
-	// where each read is a request, as on S3) take one read per leaf,
-	// hashed as it arrives, and those of at most ReadSize bytes one read in
-	// all, into the buffer, which serves planning and every leaf. Other
-	// objects are read ReadSize bytes at a time.
+	// where each read is a request, as on S3) take one read per run of
+	// consecutive leaves of at least ReadSize bytes, hashed as it arrives
+	// through a small buffer, and those of at most ReadSize bytes one read
+	// in all: hashed as it arrives too, unless the object starts as
+	// Parquet does; then it is read into the buffer, which serves planning
+	// and every leaf. Other objects are read ReadSize bytes at a time.
 	ReadSize int
 	// Progress, if set, is called after each leaf is hashed. Calls come
 	// from worker goroutines but never concurrently.
@@ -116,8 +118,15 @@ func (o Options) Validate() error {
 // not depend on scheduling. Each object is opened once, to plan and hash
 // it; when the store can map it (store.Mapper), its leaves are hashed
 // straight from the mapping, and a fault from a file truncated under the
-// mapping fails the build with ErrChanged instead of crashing. An object whose size or version changes while
-// it is hashed fails the build with an error wrapping ErrChanged. Entries
+// mapping fails the build with ErrChanged instead of crashing. An object
+// whose size or version changes while it is hashed fails the build with an
+// error wrapping ErrChanged: Build stats each object again once it is
+// hashed, unless the store's reads themselves fail when the object changes
+// (store.Pinned, as on S3); then a read that finds the object changed
+// fails the build, with an error wrapping both ErrChanged and
+// store.ErrChanged, and the entry is of the version that was opened. A
+// read that fails for another reason, such as a connection cut short, is
+// a read error, not ErrChanged. Every such error names the object. Entries
 // keep their leaf hashes, leaf plan and Parquet facts.
 func Build(ctx context.Context, st store.Store, prefix string, opts Options) (*Dataset, error) {
 	opts, err := opts.withDefaults(hintOf(st))
@@ -192,7 +201,8 @@ type fixedSize struct {
 func (f fixedSize) Size() int64 { return f.n }
 
 // opener opens an object for hashing; recheck, if not nil, is called after
-// the last leaf is hashed and fails if the object changed.
+// the last leaf is hashed and fails if the object changed. It is nil when
+// the reads themselves fail if the object changes (store.Pinned).
 type opener func(ctx context.Context) (r sizedReaderAt, recheck func(context.Context) error, err error)
 
 func storeOpener(st store.Store, key string) opener {
@@ -200,6 +210,9 @@ func storeOpener(st store.Store, key string) opener {
 		obj, err := st.Open(ctx, key)
 		if err != nil {
 			return nil, nil, err
+		}
+		if p, ok := obj.(store.Pinned); ok && p.Pinned() {
+			return storeObject{obj}, nil, nil
 		}
 		info := obj.Info()
 		size := obj.Size()
@@ -243,8 +256,11 @@ type buildObject struct {
 	mapper  store.Mapper
 	mapped  []byte // the object's bytes, when the store maps them
 	whole   []byte // else, the object's bytes in the planning worker's buffer
-	// prehashed means that the planning worker's leaf hasher holds
-	// whole, hashed as it arrived, and whole is the object's one leaf.
+	// ends, else, are the bytes of an object read whole that planning
+	// needs, when it was hashed as it arrived instead of kept.
+	ends *endsReader
+	// prehashed means that the planning worker's leaf hasher holds the
+	// object's bytes, hashed as they arrived, and they are its one leaf.
 	prehashed bool
 	ranger    store.RangeReader // else its byte streams, if it has them
 
@@ -258,7 +274,7 @@ func (o *buildObject) close() error {
 		return nil
 	}
 	err := closeReader(o.r)
-	o.r, o.mapper, o.mapped, o.whole, o.ranger = nil, nil, nil, nil, nil
+	o.r, o.mapper, o.mapped, o.whole, o.ends, o.ranger = nil, nil, nil, nil, nil, nil
 	return err
 }
 
@@ -320,7 +336,8 @@ func newBuilder(opts Options) *builder {
 // buffer per object or per leaf. At most Workers objects are planned or
 // hashed at a time, and at most one more has leaves waiting.
 type schedule struct {
-	objs []*buildObject
+	objs     []*buildObject
+	readSize int64 // ReadSize: see runEnd
 
 	mu       sync.Mutex
 	cond     sync.Cond
@@ -330,17 +347,17 @@ type schedule struct {
 	stopped  bool
 }
 
-// take returns the next leaf to hash (o, i), or the next object to plan
-// (o, -1), or nil when there is nothing left to do.
-func (s *schedule) take() (*buildObject, int) {
+// take returns the next run of leaves to hash, [i, j) of o, or the next
+// object to plan (o, -1, 0), or nil when there is nothing left to do.
+func (s *schedule) take() (*buildObject, int, int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for !s.stopped {
 		for len(s.active) > 0 {
 			o := s.active[0]
-			if o.claimed < len(o.entry.Leaves) {
-				o.claimed++
-				return o, o.claimed - 1
+			if i := o.claimed; i < len(o.entry.Leaves) {
+				o.claimed = s.runEnd(o, i)
+				return o, i, o.claimed
 			}
 			s.active[0] = nil
 			s.active = s.active[1:]
@@ -348,31 +365,55 @@ func (s *schedule) take() (*buildObject, int) {
 		if s.next < len(s.objs) {
 			s.next++
 			s.planning++
-			return s.objs[s.next-1], -1
+			return s.objs[s.next-1], -1, 0
 		}
 		if s.planning == 0 {
-			return nil, 0
+			return nil, 0, 0
 		}
 		s.cond.Wait() // for objects being planned to add leaves
 	}
-	return nil, 0
+	return nil, 0, 0
 }
 
-// planned records that o is planned; the caller hashes its first leaf,
-// if it has one, and the other leaves are offered to every worker, unless
-// o is held whole in the caller's buffer: then the caller hashes them all.
-func (s *schedule) planned(o *buildObject) {
+// runEnd returns the end of the run of o's leaves from leaf i that one
+// worker hashes: that leaf alone, unless o is streamed from the store
+// (o.ranger), where each stream is a request; then as many consecutive
+// leaves as make at least ReadSize bytes, as the store advises
+// (store.ReadHint.Size), read with one stream. A Parquet file's small
+// leaves (its magic, small column chunks and gaps, its footer) then cost
+// no request each.
+func (s *schedule) runEnd(o *buildObject, i int) int {
+	ls := o.entry.Leaves
+	j := i + 1
+	if o.ranger != nil {
+		for n := ls[i].Length; j < len(ls) && n < s.readSize; j++ {
+			n += ls[j].Length
+		}
+	}
+	return j
+}
+
+// planned records that o is planned and returns the end of the first run
+// of its leaves, [0, j), which the caller hashes; the other leaves are
+// offered to every worker, unless o is held whole in the caller's buffer:
+// then the caller hashes them all (j is the number of leaves).
+func (s *schedule) planned(o *buildObject) (j int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.planning--
-	o.claimed = min(1, len(o.entry.Leaves))
-	if o.whole != nil {
+	switch {
+	case o.whole != nil:
 		o.claimed = len(o.entry.Leaves)
+	case len(o.entry.Leaves) > 0:
+		o.claimed = s.runEnd(o, 0)
+	default:
+		o.claimed = 0
 	}
 	if o.claimed < len(o.entry.Leaves) {
 		s.active = append(s.active, o)
 	}
 	s.cond.Broadcast()
+	return o.claimed
 }
 
 // stop makes take return nil to every worker.
@@ -384,10 +425,11 @@ func (s *schedule) stop() {
 }
 
 // worker is one hashing goroutine's state: its leaf hasher and, for
-// stores that cannot map objects, its read buffer.
+// stores that cannot map objects, its read buffers.
 type worker struct {
-	h   *blake3.Hasher
-	buf []byte
+	h    *blake3.Hasher
+	buf  []byte // for ReadAt, and objects held whole
+	sbuf []byte // for streams hashed as they arrive
 }
 
 // buffer returns the worker's read buffer of n bytes, made on first use.
@@ -397,6 +439,22 @@ func (w *worker) buffer(n int) []byte {
 	}
 	return w.buf
 }
+
+// streamBuffer returns the worker's buffer for streams, of at most n
+// bytes, made on first use.
+func (w *worker) streamBuffer(n int) []byte {
+	if w.sbuf == nil {
+		w.sbuf = make([]byte, min(n, streamChunk))
+	}
+	return w.sbuf
+}
+
+// streamChunk is the size of the buffer that streams are hashed through:
+// large enough that each Read takes what the connection has, small enough
+// that the bytes are still in the CPU's cache when they are hashed, and
+// that a worker streaming objects needs no ReadSize buffer (on S3, 8 MiB
+// per worker, which a build would otherwise first have to fault in).
+const streamChunk = 256 << 10
 
 func (b *builder) run(ctx context.Context, objs []*buildObject) (err error) {
 	defer func() {
@@ -413,7 +471,7 @@ func (b *builder) run(ctx context.Context, objs []*buildObject) (err error) {
 		b.prog.TotalBytes += o.listed
 		b.prog.TotalObjects++
 	}
-	s := &schedule{objs: objs}
+	s := &schedule{objs: objs, readSize: int64(b.opts.ReadSize)}
 	s.cond.L = &s.mu
 	g, gctx := errgroup.WithContext(ctx)
 	for range b.opts.Workers {
@@ -434,13 +492,13 @@ func (b *builder) run(ctx context.Context, objs []*buildObject) (err error) {
 func (b *builder) work(ctx context.Context, s *schedule) error {
 	w := &worker{h: protoLeaf.Clone()}
 	for {
-		o, i := s.take()
+		o, i, j := s.take()
 		if o == nil {
 			return ctx.Err()
 		}
 		if i < 0 {
 			err := b.start(ctx, w, o)
-			s.planned(o)
+			j = s.planned(o)
 			if err != nil {
 				return err
 			}
@@ -451,26 +509,41 @@ func (b *builder) work(ctx context.Context, s *schedule) error {
 				b.report(0, true)
 				continue
 			}
-			if o.whole != nil {
-				// In w's buffer: hash every leaf before w reads again.
-				for i := range len(o.entry.Leaves) {
-					if err := b.hashLeaf(ctx, w, o, i); err != nil {
-						return err
-					}
-				}
-				continue
-			}
+			// If o is in w's buffer, j is every leaf: they are hashed
+			// before w reads again.
 			i = 0
 		}
-		if err := b.hashLeaf(ctx, w, o, i); err != nil {
+		if err := b.hashRun(ctx, w, o, i, j); err != nil {
 			return err
 		}
 	}
 }
 
+// hashRun hashes leaves [i, j) of o: with one stream of their bytes if o
+// is streamed (see runEnd), else one by one.
+func (b *builder) hashRun(ctx context.Context, w *worker, o *buildObject, i, j int) error {
+	if rr := o.ranger; rr != nil {
+		if err := b.streamRun(ctx, w, o, rr, i, j); err != nil {
+			return err
+		}
+		for k := i; k < j; k++ {
+			if err := b.leafDone(ctx, o, k); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	for k := i; k < j; k++ {
+		if err := b.hashLeaf(ctx, w, o, k); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // start opens and plans o, as worker w. Planning reads at most the Parquet
-// footer, or the whole object into w's buffer if it is small and the store
-// streams it.
+// footer, or the whole object if it is small and the store streams it
+// (see readWhole).
 func (b *builder) start(ctx context.Context, w *worker, o *buildObject) error {
 	if err := ctx.Err(); err != nil {
 		return err
@@ -492,7 +565,7 @@ func (b *builder) start(ctx context.Context, w *worker, o *buildObject) error {
 	if rr := rangerOf(r); rr != nil && o.mapped == nil && rr.Size() == size {
 		if size > int64(b.opts.ReadSize) {
 			o.ranger = rr
-		} else if o.whole, err = b.readWhole(ctx, w, o, rr, size); err != nil {
+		} else if err = b.readWhole(ctx, w, o, rr, size); err != nil {
 			return err
 		}
 	}
@@ -505,17 +578,19 @@ func (b *builder) start(ctx context.Context, w *worker, o *buildObject) error {
 		})
 	case o.whole != nil:
 		p, err = PlanObject(ctx, bytesReaderAt(o.whole), size, o.entry.Path, b.opts.Params)
+	case o.ends != nil:
+		p, err = PlanObject(ctx, o.ends, size, o.entry.Path, b.opts.Params)
+		if errors.Is(err, errNotKept) {
+			// The planner wants more than the ends: read it from the store.
+			p, err = PlanObject(ctx, r, size, o.entry.Path, b.opts.Params)
+		}
+	case o.ranger != nil:
+		p, err = PlanObject(ctx, &tailReader{r: r, size: size}, size, o.entry.Path, b.opts.Params)
 	default:
 		p, err = PlanObject(ctx, r, size, o.entry.Path, b.opts.Params)
 	}
 	if err != nil {
-		if errors.Is(err, io.ErrUnexpectedEOF) {
-			return fmt.Errorf("%w: planning %s: %w", ErrChanged, o.key, err)
-		}
-		if errors.Is(err, ErrChanged) {
-			return err
-		}
-		return fmt.Errorf("merkle: planning %s: %w", o.key, err)
+		return readError(o.key, "planning", err)
 	}
 	e := &o.entry
 	if so, ok := r.(storeObject); ok {
@@ -525,6 +600,10 @@ func (b *builder) start(ctx context.Context, w *worker, o *buildObject) error {
 	e.NumLeaves = len(p.Leaves)
 	e.Hashes = make([]Hash, len(p.Leaves))
 	o.prehashed = o.prehashed && len(p.Leaves) == 1 && p.Leaves[0].Offset == 0 && p.Leaves[0].Length == size
+	if o.ends != nil && !o.prehashed {
+		// Not the one leaf hashed as it arrived: stream the leaves again.
+		o.ranger = rangerOf(r)
+	}
 	o.remaining.Store(int64(len(p.Leaves)))
 	if size != o.listed {
 		b.progMu.Lock()
@@ -562,16 +641,28 @@ func (b *builder) hashLeaf(ctx context.Context, w *worker, o *buildObject, i int
 	} else if err := b.hashBytes(ctx, w, o, l); err != nil {
 		return err
 	}
+	sumLeaf(h, o, i)
+	return b.leafDone(ctx, o, i)
+}
+
+// sumLeaf completes the hash of leaf i of o, whose bytes h holds, into
+// o.entry.Hashes[i].
+func sumLeaf(h *blake3.Hasher, o *buildObject, i int) {
+	l := o.entry.Leaves[i]
 	s := leafSuffix(l.Offset, l.Length)
 	h.Write(s[:])
 	h.Sum(o.entry.Hashes[i][:0])
+}
+
+// leafDone counts leaf i of o, hashed, and finishes o if it was the last.
+func (b *builder) leafDone(ctx context.Context, o *buildObject, i int) error {
 	done := o.remaining.Add(-1) == 0
 	if done {
 		if err := b.finish(ctx, o); err != nil {
 			return err
 		}
 	}
-	b.report(l.Length, done)
+	b.report(o.entry.Leaves[i].Length, done)
 	return nil
 }
 
@@ -596,10 +687,6 @@ func (b *builder) hashBytes(ctx context.Context, w *worker, o *buildObject, l Le
 		}
 	} else if o.whole != nil {
 		h.Write(o.whole[l.Offset:l.End()])
-	} else if rr := o.ranger; rr != nil {
-		if err := b.streamLeaf(ctx, w, o, rr, l); err != nil {
-			return err
-		}
 	} else {
 		buf := w.buffer(b.opts.ReadSize)
 		for off := int64(0); off < l.Length; {
@@ -608,10 +695,7 @@ func (b *builder) hashBytes(ctx context.Context, w *worker, o *buildObject, l Le
 			}
 			n := min(int64(len(buf)), l.Length-off)
 			if err := readFull(o.r, buf[:n], l.Offset+off); err != nil {
-				if errors.Is(err, io.ErrUnexpectedEOF) {
-					return fmt.Errorf("%w: %s: %w", ErrChanged, o.key, err)
-				}
-				return fmt.Errorf("merkle: reading %s: %w", o.key, err)
+				return readError(o.key, "reading", err)
 			}
 			h.Write(buf[:n])
 			off += n
@@ -620,64 +704,129 @@ func (b *builder) hashBytes(ctx context.Context, w *worker, o *buildObject, l Le
 	return nil
 }
 
-// streamLeaf hashes leaf l of o into w.h from one stream of its bytes.
-func (b *builder) streamLeaf(ctx context.Context, w *worker, o *buildObject, rr store.RangeReader, l Leaf) error {
-	body, err := rr.ReadRange(l.Offset, l.Length)
+// streamRun hashes leaves [i, j) of o, which are consecutive, into
+// o.entry.Hashes from one stream of their bytes; the caller counts them
+// done, after the stream is closed.
+func (b *builder) streamRun(ctx context.Context, w *worker, o *buildObject, rr store.RangeReader, i, j int) error {
+	ls := o.entry.Leaves
+	off, n := ls[i].Offset, ls[j-1].End()-ls[i].Offset
+	body, err := rr.ReadRange(off, n)
 	if err != nil {
-		return fmt.Errorf("merkle: reading %s: %w", o.key, err)
+		return readError(o.key, "reading", err)
 	}
 	defer body.Close()
-	buf := w.buffer(b.opts.ReadSize)
-	for off := int64(0); off < l.Length; {
-		if err := ctx.Err(); err != nil {
-			return err
+	buf := w.streamBuffer(b.opts.ReadSize)
+	var got int64
+	for k := i; k < j; k++ {
+		w.h.Reset()
+		for end := ls[k].End() - off; got < end; {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			m, err := body.Read(buf[:min(int64(len(buf)), end-got)])
+			w.h.Write(buf[:m])
+			got += int64(m)
+			if err := streamEnd(o, err, got, off, n); err != nil {
+				return err
+			}
 		}
-		n, err := body.Read(buf[:min(int64(len(buf)), l.Length-off)])
-		w.h.Write(buf[:n])
-		off += int64(n)
-		if err := streamEnd(o, err, off, l.Offset, l.Length); err != nil {
-			return err
-		}
+		sumLeaf(w.h, o, k)
 	}
 	return nil
 }
 
-// readWhole reads the size bytes of o into w's buffer with one stream and
-// returns them. Unless o looks like Parquet, it also hashes them into w.h
-// as they arrive, while they are in the CPU's cache, as the one leaf that
-// a fixed plan gives an object no larger than a part (ReadSize is at most
-// PartSize); start keeps that hash if the plan is indeed that
-// (o.prehashed).
-func (b *builder) readWhole(ctx context.Context, w *worker, o *buildObject, rr store.RangeReader, size int64) ([]byte, error) {
+// readWhole reads the size bytes of o, at most ReadSize, with one stream.
+// If they start with the Parquet magic, it keeps them in w's buffer
+// (o.whole), to plan the object and hash its leaves from. Else the object
+// is not Parquet, and its plan, fixed, is one leaf (ReadSize is at most
+// PartSize): readWhole hashes the bytes into w.h as they arrive, through
+// w's stream buffer, and keeps only what planning reads (o.ends); start
+// keeps that hash if the plan is indeed that (o.prehashed).
+func (b *builder) readWhole(ctx context.Context, w *worker, o *buildObject, rr store.RangeReader, size int64) error {
 	body, err := rr.ReadRange(0, size)
 	if err != nil {
-		return nil, fmt.Errorf("merkle: reading %s: %w", o.key, err)
+		return readError(o.key, "reading", err)
 	}
 	defer body.Close()
-	buf := w.buffer(b.opts.ReadSize)[:size]
-	o.prehashed = !strings.HasSuffix(strings.ToLower(o.key), ".parquet")
-	if o.prehashed {
-		w.h.Reset()
-	}
+	sbuf := w.streamBuffer(b.opts.ReadSize)
+	e := &endsReader{size: size}
+	o.prehashed = true
+	w.h.Reset()
 	for got := int64(0); got < size; {
 		if err := ctx.Err(); err != nil {
-			return nil, err
+			return err
 		}
-		n, err := body.Read(buf[got:min(got+wholeChunk, size)])
-		if o.prehashed {
-			w.h.Write(buf[got : got+int64(n)])
+		var p []byte
+		if o.whole != nil {
+			p = o.whole[got:min(got+wholeChunk, size)]
+		} else {
+			p = sbuf[:min(int64(len(sbuf)), size-got)]
+		}
+		n, err := body.Read(p)
+		if o.whole == nil {
+			p = p[:n]
+			e.record(got, p)
+			if got < 4 && got+int64(n) >= 4 && string(e.head[:]) == string(parquetMagic) {
+				// Maybe Parquet: keep every byte.
+				o.whole = w.buffer(b.opts.ReadSize)[:size]
+				copy(o.whole, e.head[:got])
+				copy(o.whole[got:], p)
+				o.prehashed = false
+			} else {
+				w.h.Write(p)
+			}
 		}
 		got += int64(n)
 		if err := streamEnd(o, err, got, 0, size); err != nil {
-			return nil, err
+			return err
 		}
 	}
-	return buf, nil
+	if o.whole == nil {
+		o.ends = e
+	}
+	return nil
 }
 
-// wholeChunk bounds each read of readWhole, so that the bytes it hashes
-// are still in the CPU's cache.
+// wholeChunk bounds each read of readWhole into an object kept whole, so
+// that the bytes it reads are in the CPU's cache when they are hashed.
 const wholeChunk = 256 << 10
+
+// endsReader serves, for PlanObject, the first 4 and last 8 bytes of an
+// object of size bytes (all of it if it is smaller than 12 bytes): all
+// that the planner reads of an object that does not start with the
+// Parquet magic. Other reads fail with errNotKept.
+type endsReader struct {
+	size int64
+	head [4]byte
+	tail [8]byte
+}
+
+var errNotKept = errors.New("merkle: bytes not kept for planning")
+
+// record notes p, the bytes at off, where they are among the ends.
+func (e *endsReader) record(off int64, p []byte) {
+	if off < int64(len(e.head)) {
+		copy(e.head[off:], p)
+	}
+	tail := e.size - int64(len(e.tail))
+	if end := off + int64(len(p)); end > tail {
+		from := max(off, tail)
+		copy(e.tail[from-tail:], p[from-off:])
+	}
+}
+
+func (e *endsReader) ReadAt(p []byte, off int64) (int, error) {
+	end := off + int64(len(p))
+	tail := e.size - int64(len(e.tail))
+	switch {
+	case off < 0 || end > e.size:
+	case end <= int64(len(e.head)):
+		return copy(p, e.head[off:]), nil
+	case off >= tail && tail >= 0:
+		return copy(p, e.tail[off-tail:]), nil
+	}
+	return 0, errNotKept
+}
 
 // streamEnd returns the error that err, from a Read of the stream of the n
 // bytes at off of o that has delivered got bytes so far, ends the stream
@@ -689,7 +838,25 @@ func streamEnd(o *buildObject, err error, got, off, n int64) error {
 	case err == io.EOF:
 		return fmt.Errorf("%w: %s: %w: the stream of the %d bytes at offset %d ended after %d", ErrChanged, o.key, io.ErrUnexpectedEOF, n, off, got)
 	}
-	return fmt.Errorf("merkle: reading %s: %w", o.key, err)
+	return readError(o.key, "reading", err)
+}
+
+// readError returns the error that ends the build when a read of the
+// object key, while doing what ("reading" or "planning"), fails with err.
+// It wraps ErrChanged when the read shows that the object changed: it was
+// shorter than its size (readFull's *shortReadError), or the store says so
+// (store.ErrChanged). Otherwise it is a read error, even if err wraps
+// io.ErrUnexpectedEOF, as a connection cut short does. Either names the
+// object.
+func readError(key, what string, err error) error {
+	var short *shortReadError
+	switch {
+	case errors.Is(err, ErrChanged):
+		return err // already ours, naming the object (guard)
+	case errors.As(err, &short) || errors.Is(err, store.ErrChanged):
+		return fmt.Errorf("%w: %s %s: %w", ErrChanged, what, key, err)
+	}
+	return fmt.Errorf("merkle: %s %s: %w", what, key, err)
 }
 
 // guard runs f, which reads o's mapping, and turns a memory fault inside
@@ -720,6 +887,46 @@ func (b *builder) guard(ctx context.Context, o *buildObject, f func() error) (er
 		}
 	}()
 	return f()
+}
+
+// tailReader reads an object for PlanObject where each read is a request
+// (o.ranger): once the object has started with the Parquet magic, the
+// planner's read of the footer's length and magic reads the last
+// tailSize bytes instead, in the same request, and its read of the footer
+// is served from them if they hold it. A footer costs no request of its
+// own then, and the bytes of an object that is not Parquet are not read.
+type tailReader struct {
+	r       io.ReaderAt
+	size    int64
+	parquet bool   // the first 4 bytes read were the magic
+	tail    []byte // the last len(tail) bytes
+}
+
+// tailSize is what tailReader reads of a Parquet file's end: what costs
+// far less than a request (see store/s3's ReadHint), and holds most
+// footers.
+const tailSize = 64 << 10
+
+func (t *tailReader) ReadAt(p []byte, off int64) (int, error) {
+	end := off + int64(len(p))
+	from := t.size - int64(len(t.tail))
+	switch {
+	case off < 0 || end > t.size:
+	case t.tail != nil && off >= from:
+		return copy(p, t.tail[off-from:]), nil
+	case t.parquet && t.tail == nil && end == t.size && int64(len(p)) < tailSize:
+		tail := make([]byte, min(t.size, tailSize))
+		if err := readFull(t.r, tail, t.size-int64(len(tail))); err != nil {
+			return 0, err
+		}
+		t.tail = tail
+		return t.ReadAt(p, off)
+	}
+	n, err := t.r.ReadAt(p, off)
+	if off == 0 && n >= 4 && string(p[:4]) == string(parquetMagic) {
+		t.parquet = true
+	}
+	return n, err
 }
 
 // bytesReaderAt reads a mapping for PlanObject.

@@ -179,14 +179,31 @@ func planFromFooter(f *parquetFooter, size, footerStart, partSize int64, notPq f
 }
 
 // readFull reads exactly len(p) bytes at off, treating a short read as an
-// error even when it comes with io.EOF.
+// error even when it comes with io.EOF: a *shortReadError. Other errors of
+// r are returned as they are.
 func readFull(r io.ReaderAt, p []byte, off int64) error {
 	n, err := r.ReadAt(p, off)
 	if n == len(p) {
 		return nil
 	}
 	if err == nil || errors.Is(err, io.EOF) {
-		return fmt.Errorf("%w: read %d of %d bytes at offset %d", io.ErrUnexpectedEOF, n, len(p), off)
+		return &shortReadError{n: n, want: len(p), off: off}
 	}
 	return err
 }
+
+// shortReadError reports a ReadAt that ended, at io.EOF or with no error,
+// before the bytes it was asked for: the object is shorter than the size
+// it is read as. It wraps io.ErrUnexpectedEOF. An error of the reader
+// itself that wraps io.ErrUnexpectedEOF (a connection cut short) is not
+// one: that is a failed read, not a shorter object.
+type shortReadError struct {
+	n, want int
+	off     int64
+}
+
+func (e *shortReadError) Error() string {
+	return fmt.Sprintf("%v: read %d of %d bytes at offset %d", io.ErrUnexpectedEOF, e.n, e.want, e.off)
+}
+
+func (e *shortReadError) Unwrap() error { return io.ErrUnexpectedEOF }

@@ -273,16 +273,23 @@ func TestVerifiedReaderReadAheadGoroutines(t *testing.T) {
 		}
 		if k < 2 {
 			v.Close()
-			if n := runtime.NumGoroutine(); n > before {
-				t.Errorf("%d goroutines after Close, %d before", n, before)
-			}
+			// Close has waited for the workers, which only have to
+			// return: a short grace for the scheduler, not for work.
+			waitGoroutines(t, before, time.Second, "after Close")
 		}
 	}
-	deadline := time.Now().Add(10 * time.Second)
-	for runtime.NumGoroutine() > before {
+	waitGoroutines(t, before, 10*time.Second, "after the reads")
+}
+
+// waitGoroutines fails t unless the number of goroutines falls back to
+// at most n within d.
+func waitGoroutines(t *testing.T, n int, d time.Duration, when string) {
+	t.Helper()
+	deadline := time.Now().Add(d)
+	for runtime.NumGoroutine() > n {
 		if time.Now().After(deadline) {
 			buf := make([]byte, 1<<20)
-			t.Fatalf("%d goroutines, %d before:\n%s", runtime.NumGoroutine(), before, buf[:runtime.Stack(buf, true)])
+			t.Fatalf("%d goroutines %s, %d before:\n%s", runtime.NumGoroutine(), when, n, buf[:runtime.Stack(buf, true)])
 		}
 		time.Sleep(time.Millisecond)
 	}

@@ -35,9 +35,15 @@ var ErrInvalidKey = errors.New("invalid object key")
 // size it declared, or that an object changed size while it was being read.
 var ErrSizeMismatch = errors.New("size mismatch")
 
+// ErrChanged reports that an object was replaced, modified or deleted after
+// it was opened, so that a read of the version that was opened could not be
+// served. Stores whose Objects are Pinned return it, wrapped in an *Error,
+// from any read that fails for that reason.
+var ErrChanged = errors.New("object changed since it was opened")
+
 // Error records an operation on one object that failed. Err is the class of
-// failure (ErrNotExist, ErrInvalidKey, ErrSizeMismatch, or a backend error)
-// and is returned by Unwrap.
+// failure (ErrNotExist, ErrInvalidKey, ErrSizeMismatch, ErrChanged, or a
+// backend error) and is returned by Unwrap.
 type Error struct {
 	Op  string // "list", "stat", "open", "read", "put", "delete"
 	Key string // the object key (or prefix, for list)
@@ -171,6 +177,24 @@ type RangeReader interface {
 	// have several open at once. Close each reader, before the Object; a
 	// reader that is not read to its end may hold a connection until then.
 	ReadRange(off, n int64) (io.ReadCloser, error)
+}
+
+// Pinned is an optional interface of an Object whose reads the backend
+// itself checks against the opened version, whoever changes the object and
+// however: every ReadAt, and every stream of a RangeReader, delivers bytes
+// of the version that was opened or fails, and a read that fails because
+// the object was replaced, modified or deleted returns an error wrapping
+// ErrChanged. (S3 is such a store: each request names the opened version
+// id or requires its ETag.) A reader that must know whether the object
+// changed while it read it then learns it from its reads, and need not Stat
+// the object again afterwards. A store that cannot promise this, such as a
+// directory whose files may be rewritten in place, does not implement
+// Pinned; check for it with a type assertion.
+type Pinned interface {
+	Object
+	// Pinned reports whether this Object's reads are checked so. It does
+	// no I/O, and its answer does not change.
+	Pinned() bool
 }
 
 // ReadHinter is an optional interface of a Store that advises how it is

@@ -18,7 +18,10 @@ import (
 // as a range of the wrong length. It is not retried.
 var errBadResponse = errors.New("unexpected response")
 
-var _ store.RangeReader = (*object)(nil)
+var (
+	_ store.RangeReader = (*object)(nil)
+	_ store.Pinned      = (*object)(nil)
+)
 
 // object is an opened object: each ReadAt, and each range streamed with
 // ReadRange, is a ranged GET of the opened version.
@@ -33,6 +36,12 @@ type object struct {
 
 func (o *object) Size() int64      { return o.info.Size }
 func (o *object) Info() store.Info { return o.info }
+
+// Pinned implements store.Pinned: every request asks for the opened
+// version id, on versioned buckets, and sets If-Match to the opened ETag,
+// and request checks the ETag of the response. Objects for which the
+// server gave neither are not pinned.
+func (o *object) Pinned() bool { return o.info.ETag != "" || o.info.VersionID != "" }
 
 func (o *object) Close() error {
 	o.closed.Store(true)

@@ -28,7 +28,10 @@
 // version id (on versioned buckets) and sets If-Match to its ETag, so an
 // object replaced after Open either keeps being read as it was (versioned
 // buckets) or makes reads fail with an error wrapping [ErrChanged]; bytes of
-// two versions are never mixed.
+// two versions are never mixed. The server checks this on every request, so
+// opened objects are [store.Pinned]: whoever changes an object, a reader
+// learns it from its reads. A read of an object deleted since it was opened
+// fails with an error wrapping both ErrChanged and [store.ErrNotExist].
 //
 // Requests that fail transiently (5xx and throttling responses, refused or
 // reset connections, timeouts, a body cut short) are retried with
@@ -72,8 +75,9 @@ var (
 )
 
 // ErrChanged reports that an object was replaced or deleted after it was
-// opened, so the opened version can no longer be read.
-var ErrChanged = errors.New("object changed since it was opened")
+// opened, so the opened version can no longer be read. It is
+// store.ErrChanged: Objects of this store are store.Pinned.
+var ErrChanged = store.ErrChanged
 
 // ErrInvalidURL reports a malformed s3:// URL or endpoint.
 var ErrInvalidURL = errors.New("invalid S3 URL")
@@ -302,6 +306,9 @@ func (s *Store) loc(key string) string { return "s3://" + s.bucket + "/" + s.pre
 // *store.Error that names the bucket and object.
 func (s *Store) fail(op, key string, err error) error {
 	switch {
+	case isNotExist(err) && op == "read":
+		// Reads are of an opened object: it existed, so it was deleted.
+		err = fmt.Errorf("%s: %w: %w", s.loc(key), ErrChanged, store.ErrNotExist)
 	case isNotExist(err):
 		err = fmt.Errorf("%s: %w", s.loc(key), store.ErrNotExist)
 	case isPreconditionFailed(err):

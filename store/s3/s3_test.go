@@ -215,7 +215,8 @@ func TestReadAfterClose(t *testing.T) {
 }
 
 // TestPinnedVersion overwrites and deletes an object after Open: reads must
-// see the opened bytes or fail, never a mix.
+// see the opened bytes or fail with store.ErrChanged, never a mix; the
+// object is store.Pinned.
 func TestPinnedVersion(t *testing.T) {
 	ctx := context.Background()
 	const size = 256 << 10
@@ -247,8 +248,11 @@ func TestPinnedVersion(t *testing.T) {
 			t.Fatal(err)
 		}
 		_, err = obj.ReadAt(rest, 1024)
-		if !errors.Is(err, s3.ErrChanged) && !errors.Is(err, store.ErrNotExist) {
-			t.Errorf("read after delete: err = %v, want ErrChanged or ErrNotExist", err)
+		if !errors.Is(err, store.ErrChanged) || !errors.Is(err, store.ErrNotExist) {
+			t.Errorf("read after delete: err = %v, want ErrChanged and ErrNotExist", err)
+		}
+		if p, ok := obj.(store.Pinned); !ok || !p.Pinned() {
+			t.Errorf("opened object is not store.Pinned")
 		}
 	})
 
