@@ -88,7 +88,13 @@ func (d *VerifiedDataset) Open(ctx context.Context, path string) (*VerifiedObjec
 	if err != nil {
 		return nil, err
 	}
-	vr, err := merkle.NewVerifiedReader(ctx, obj, &e, merkle.ReaderOptions{PartSize: d.m.Tree.PartSize, CacheSize: d.cache})
+	opts := merkle.ReaderOptions{PartSize: d.m.Tree.PartSize, CacheSize: d.cache}
+	if h, ok := d.st.(store.ReadHinter); ok {
+		// A store that advises concurrency (S3) waits on the network:
+		// read ahead with as many requests in flight.
+		opts.Workers = h.ReadHint().Concurrency
+	}
+	vr, err := merkle.NewVerifiedReader(ctx, obj, &e, opts)
 	if err != nil {
 		obj.Close()
 		return nil, err

@@ -20,6 +20,9 @@ const DefaultCacheSize = 64 << 20
 // verifies ahead of a sequential reader.
 const DefaultReadAhead = 4
 
+// maxReadAheadWorkers caps ReaderOptions.Workers.
+const maxReadAheadWorkers = 64
+
 // ReaderOptions configure a VerifiedReader.
 type ReaderOptions struct {
 	// PartSize is the part size the entry was built with. It is needed
@@ -44,6 +47,13 @@ type ReaderOptions struct {
 	// from it and helps only when a core is idle (or the object is
 	// remote): turn it off when every core is busy. Close stops it.
 	ReadAhead int
+	// Workers bounds the goroutines that read ahead: 0 means one per core
+	// but the reader's (at least one). Where each read waits on the
+	// network (S3), more workers than cores keep more reads in flight;
+	// lineage.VerifiedDataset sets it from the store's
+	// store.ReadHint.Concurrency. Read-ahead's half of CacheSize bounds
+	// the leaves in flight whatever the number of workers.
+	Workers int
 }
 
 // VerifiedReader is an io.ReaderAt over one object that serves only bytes
@@ -77,6 +87,7 @@ type VerifiedReader struct {
 	inflight map[int]*fetchCall    // leaves being fetched
 	queue    []int                 // leaves to read ahead, the latest asked for last
 	workers  int                   // goroutines reading ahead from queue
+	maxWork  int                   // at most this many
 	closed   bool
 }
 
@@ -127,6 +138,10 @@ func NewVerifiedReader(ctx context.Context, r io.ReaderAt, e *Entry, opts Reader
 	}
 	if opts.CacheSize > 0 {
 		v.readAhead = max(opts.ReadAhead, 0)
+	}
+	v.maxWork = max(1, runtime.GOMAXPROCS(0)-1)
+	if opts.Workers > 0 {
+		v.maxWork = min(opts.Workers, maxReadAheadWorkers)
 	}
 	if v.leaves == nil {
 		if err := v.replan(ctx, e, opts.PartSize); err != nil {
@@ -366,7 +381,7 @@ func (v *VerifiedReader) prefetch(i int) {
 		})
 	}
 	v.queue = append(v.queue, i)
-	if v.workers < max(1, runtime.GOMAXPROCS(0)-1) {
+	if v.workers < v.maxWork {
 		v.workers++
 		v.prefetching.Add(1)
 		go v.readAheadWorker()

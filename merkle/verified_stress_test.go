@@ -294,3 +294,59 @@ func waitGoroutines(t *testing.T, n int, d time.Duration, when string) {
 		time.Sleep(time.Millisecond)
 	}
 }
+
+// slowReaderAt is an io.ReaderAt whose every read takes a while, as a
+// request over the network does, and which records how many reads were
+// in flight at once.
+type slowReaderAt struct {
+	r        io.ReaderAt
+	delay    time.Duration
+	mu       sync.Mutex
+	inflight int
+	peak     int
+}
+
+func (s *slowReaderAt) ReadAt(p []byte, off int64) (int, error) {
+	s.mu.Lock()
+	s.inflight++
+	s.peak = max(s.peak, s.inflight)
+	s.mu.Unlock()
+	time.Sleep(s.delay)
+	n, err := s.r.ReadAt(p, off)
+	s.mu.Lock()
+	s.inflight--
+	s.mu.Unlock()
+	return n, err
+}
+
+// TestVerifiedReaderWorkers checks that ReaderOptions.Workers bounds the
+// reads in flight for read-ahead: a sequential reader of a slow object
+// gets several leaves read at once with more workers, and at most one
+// besides its own with one worker, and the bytes are right either way.
+func TestVerifiedReaderWorkers(t *testing.T) {
+	data := randBytes(rand.New(rand.NewPCG(4, 4)), 48<<10)
+	e := hashEntry(t, data, "slow.bin", 1<<10)
+	for _, tc := range []struct{ workers, minPeak, maxPeak int }{{1, 1, 2}, {4, 3, 5}} {
+		src := &slowReaderAt{r: bytes.NewReader(data), delay: 5 * time.Millisecond}
+		v, err := merkle.NewVerifiedReader(context.Background(), src, e, merkle.ReaderOptions{Workers: tc.workers, ReadAhead: 4, CacheSize: 64 << 10})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := make([]byte, len(data))
+		for _, l := range e.Leaves {
+			if n, err := v.ReadAt(got[l.Offset:l.End()], l.Offset); err != nil || int64(n) != l.Length {
+				t.Fatalf("workers=%d: ReadAt leaf at %d: %d, %v", tc.workers, l.Offset, n, err)
+			}
+		}
+		v.Close()
+		if !bytes.Equal(got, data) {
+			t.Fatalf("workers=%d: wrong bytes", tc.workers)
+		}
+		src.mu.Lock()
+		peak := src.peak
+		src.mu.Unlock()
+		if peak < tc.minPeak || peak > tc.maxPeak {
+			t.Errorf("workers=%d: %d reads in flight at most, want %d to %d", tc.workers, peak, tc.minPeak, tc.maxPeak)
+		}
+	}
+}
