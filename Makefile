@@ -44,10 +44,12 @@ unit:
 bench:
 	go test -run '^$$' -bench . -benchtime 1x ./...
 
-## bench-large: the README's performance figures (minutes; needs `apt-get install b3sum` for the comparison)
+## bench-large: the README's performance figures (minutes; needs `apt-get install b3sum` for the comparison, and `make tools` for MinIO)
 bench-large:
-	CAIRN_BENCH_LARGE=1 go test -run '^$$' -bench 'TreeOneFile|TreeManyFiles' -benchtime 3x -count 2 .
-	CAIRN_BENCH_LARGE=1 go test -run '^$$' -bench 'ParquetRead' -benchtime 5x -count 3 .
+	CAIRN_BENCH_LARGE=1 go test -run '^$$' -bench 'TreeOneFile|TreeManyFiles' -benchtime 3x -count 3 .
+	CAIRN_BENCH_LARGE=1 go test -run '^$$' -bench 'ParquetRead' -benchtime 10x -count 5 .
+	scripts/with-minio.sh go test -run '^$$' -bench 'BuildS3|S3ParquetBuild' -benchtime 5x -count 3 .
+	CAIRN_BENCH_LARGE=1 scripts/with-minio.sh go test -run '^$$' -bench 'BuildS3' -benchtime 3x -count 2 .
 	CAIRN_BENCH_LARGE=1 go test -run '^$$' -bench 'BuildRSS' -benchtime 1x .
 	CAIRN_BENCH_LARGE=1 go test -run '^$$' -bench 'ProfileParquet/.*/rows=1000000$$' -benchtime 1x ./ingest/
 	CAIRN_BENCH_LARGE=1 go test -run '^$$' -bench 'CheckParquet' -benchtime 1x ./ingest/check/
