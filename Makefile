@@ -44,8 +44,8 @@ unit:
 bench:
 	go test -run '^$$' -bench . -benchtime 1x ./...
 
-## bench-large: the README's performance figures (minutes; needs `apt-get install b3sum` for the comparison, and `make tools` for MinIO)
-bench-large:
+## bench-large: the README's performance figures (minutes; needs `apt-get install b3sum` for the comparison, MinIO is fetched as for make test)
+bench-large: $(BIN)/minio
 	CAIRN_BENCH_LARGE=1 go test -run '^$$' -bench 'TreeOneFile|TreeManyFiles' -benchtime 3x -count 3 .
 	CAIRN_BENCH_LARGE=1 go test -run '^$$' -bench 'ParquetRead' -benchtime 10x -count 5 .
 	scripts/with-minio.sh go test -run '^$$' -bench 'BuildS3|S3ParquetBuild' -benchtime 5x -count 3 .
