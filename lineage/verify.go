@@ -2,6 +2,7 @@ package lineage
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/ed25519"
 	"encoding/binary"
@@ -147,12 +148,11 @@ func (r *Report) OK() bool {
 }
 
 // Err returns nil if the report passed, and otherwise an error wrapping
-// ErrNotVerified that names the first problem. When the manifest or its
-// sidecar is at fault (Manifest is not empty) the error also wraps the
-// cause: ErrRootMismatch for a manifest whose root does not match its
-// entries, ErrInvalidSidecar (as a *SidecarError naming the sidecar) for
-// a sidecar that is unreadable or does not match the manifest. Those are
-// bad inputs rather than data that fails the check.
+// ErrNotVerified that names the first problem, in this order: a manifest
+// that does not match its own root (wrapped, ErrRootMismatch), data that
+// fails (mismatched, missing or unexpected objects), a sidecar that is
+// unreadable or does not match the manifest (wrapped, a *SidecarError).
+// Nothing signs the sidecar, so a damaged one never hides changed data.
 func (r *Report) Err() error {
 	if r.OK() {
 		return nil
@@ -161,25 +161,54 @@ func (r *Report) Err() error {
 	if !r.allowUnexpected {
 		n += len(r.Unexpected)
 	}
-	var first string
-	switch {
-	case len(r.Manifest) > 0:
-		first = r.Manifest[0]
-	case len(r.Mismatches) > 0:
-		first = r.Mismatches[0].String()
-	case len(r.Missing) > 0:
-		first = r.Missing[0] + ": missing from the source"
-	default:
-		first = r.Unexpected[0] + ": in the source but not in the manifest"
-	}
 	more := ""
 	if n > 1 {
 		more = fmt.Sprintf(" (and %d more problems)", n-1)
 	}
-	if len(r.manifestErrs) > 0 {
-		return fmt.Errorf("%w: %w%s", ErrNotVerified, r.manifestErrs[0], more)
+	var rootErr, sidecarErr error
+	for _, err := range r.manifestErrs {
+		var se *SidecarError
+		switch {
+		case errors.As(err, &se):
+			sidecarErr = cmp.Or(sidecarErr, err)
+		default:
+			rootErr = cmp.Or(rootErr, err)
+		}
+	}
+	var first string
+	switch {
+	case rootErr != nil:
+		return fmt.Errorf("%w: %w%s", ErrNotVerified, rootErr, more)
+	case len(r.Mismatches) > 0:
+		first = r.Mismatches[0].String()
+	case len(r.Missing) > 0:
+		first = r.Missing[0] + ": missing from the source"
+	case len(r.Unexpected) > 0 && !r.allowUnexpected:
+		first = r.Unexpected[0] + ": in the source but not in the manifest"
+	case sidecarErr != nil:
+		return fmt.Errorf("%w: %w%s", ErrNotVerified, sidecarErr, more)
+	default:
+		first = r.Manifest[0]
 	}
 	return fmt.Errorf("%w: %s%s", ErrNotVerified, first, more)
+}
+
+// Failed reports whether the verification failed on the data or the
+// manifest: objects that do not match, are missing or are unexpected
+// (unless allowed), or a manifest that does not match its own root. A
+// report that is not OK but not Failed found only a damaged sidecar: bad
+// input rather than a verdict on the data.
+func (r *Report) Failed() bool {
+	if len(r.Mismatches) > 0 || len(r.Missing) > 0 || (len(r.Unexpected) > 0 && !r.allowUnexpected) {
+		return true
+	}
+	for _, err := range r.manifestErrs {
+		var se *SidecarError
+		if !errors.As(err, &se) {
+			return true
+		}
+	}
+	return false
 }
 
 // Verify checks the objects under prefix in st against a loaded manifest

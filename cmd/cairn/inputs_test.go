@@ -43,10 +43,11 @@ func TestKeyKindIsUsageError(t *testing.T) {
 	}
 }
 
-// TestVerifyCorruptInputsExit2: a corrupt leaf sidecar or an edited
-// manifest is bad input (CLI.md: exit 2, "corrupt manifest"), not data
-// that failed the check; stderr names the file and what is wrong, and the
-// JSON report lists it in manifest_errors with no mismatch.
+// TestVerifyCorruptInputsExit2: a corrupt leaf sidecar next to sound data
+// is bad input (CLI.md: exit 2), not data that failed the check; stderr
+// names the file and what is wrong, and the JSON report lists it in
+// manifest_errors. A manifest edited since it was built is a failed check
+// (exit 1), named first.
 func TestVerifyCorruptInputsExit2(t *testing.T) {
 	dir, _ := datasetDir(t)
 	data := filepath.Join(dir, "data")
@@ -98,16 +99,20 @@ func TestVerifyCorruptInputsExit2(t *testing.T) {
 			t.Run(c.name+"/"+mode, func(t *testing.T) {
 				restore()
 				c.tamper(t)
+				exit := exitUsage
+				if c.name == "manifest edited" {
+					exit = exitCheck
+				}
 				code, out, errOut := runCLI(t, "verify", m, "--mode", mode, "--fraction", "1", "--seed", "1")
-				if code != exitUsage || !strings.HasPrefix(errOut, c.want) || strings.Count(errOut, "\n") != 1 {
-					t.Fatalf("exit %d, want 2\nstdout: %s\nstderr: %q\nwant stderr starting %q", code, out, errOut, c.want)
+				if code != exit || !strings.HasPrefix(errOut, c.want) || strings.Count(errOut, "\n") != 1 {
+					t.Fatalf("exit %d, want %d\nstdout: %s\nstderr: %q\nwant stderr starting %q", code, exit, out, errOut, c.want)
 				}
 				if !strings.HasPrefix(out, "FAILED ("+mode+")") || !strings.Contains(out, "  manifest    ") {
 					t.Errorf("text report:\n%s", out)
 				}
 				code, out, _ = runCLI(t, "verify", m, "--mode", mode, "--fraction", "1", "--seed", "1", "--format", "json")
 				var r verifyJSON
-				if err := json.Unmarshal([]byte(out), &r); err != nil || code != exitUsage || r.Verified {
+				if err := json.Unmarshal([]byte(out), &r); err != nil || code != exit || r.Verified {
 					t.Fatalf("json: exit %d, %v\n%s", code, err, out)
 				}
 				if len(r.Manifest) == 0 || !strings.Contains(r.Manifest[0], c.report) {
@@ -125,9 +130,9 @@ func TestVerifyCorruptInputsExit2(t *testing.T) {
 }
 
 // TestVerifyAfterInterruptedRebuild: a rebuild interrupted between its two
-// writes leaves the new sidecar next to the old manifest; verify says so,
-// naming the sidecar and both roots, with exit 2, and building again
-// repairs the pair.
+// writes leaves the new sidecar next to the old manifest. Verify fails on
+// the data that changed (exit 1, named first), reports the sidecar written
+// for another root, and building again repairs the pair.
 func TestVerifyAfterInterruptedRebuild(t *testing.T) {
 	dir, files := datasetDir(t)
 	data := filepath.Join(dir, "data")
@@ -142,11 +147,36 @@ func TestVerifyAfterInterruptedRebuild(t *testing.T) {
 	if err := json.Unmarshal(old, &oldM); err != nil {
 		t.Fatal(err)
 	}
-	code, _, errOut := runCLI(t, "verify", m)
-	want := "cairn verify: " + m + ": leaf sidecar " + filepath.Join(dir, "m.leaves") + ": written for dataset root " + newRoot + ", not the manifest's root " + oldM.Root
-	if code != exitUsage || !strings.HasPrefix(errOut, want) {
-		t.Errorf("exit %d, stderr %q\nwant exit 2, stderr starting %q", code, errOut, want)
+	code, stdout, errOut := runCLI(t, "verify", m)
+	if code != exitCheck || !strings.HasPrefix(errOut, "cairn verify: dataset does not match its manifest: notes.jsonl: size differs") {
+		t.Errorf("exit %d, stderr %q; want exit 1 naming notes.jsonl", code, errOut)
+	}
+	if want := "leaf sidecar m.leaves: written for dataset root " + newRoot + ", not the manifest's root " + oldM.Root; !strings.Contains(stdout, want) {
+		t.Errorf("report does not say %q:\n%s", want, stdout)
 	}
 	mustRun(t, "build", data, "-o", m)
 	mustRun(t, "verify", m)
+}
+
+// TestVerifyDamagedSidecarHidesNoTampering: changed data next to a damaged
+// sidecar (which nothing signs) still fails as changed data, exit 1, named
+// first; the damaged sidecar is reported too.
+func TestVerifyDamagedSidecarHidesNoTampering(t *testing.T) {
+	dir, files := datasetDir(t)
+	data := filepath.Join(dir, "data")
+	key := filepath.Join(dir, "k")
+	m := filepath.Join(dir, "m.json")
+	mustRun(t, "keygen", "-o", key)
+	mustRun(t, "build", data, "-o", m, "--sign", key)
+	writeFile(t, filepath.Join(data, "notes.jsonl"), append(files["notes.jsonl"], "{}\n"...))
+	writeFile(t, filepath.Join(dir, "m.leaves"), []byte("garbage"))
+	for _, mode := range []string{"full", "sample"} {
+		code, stdout, errOut := runCLI(t, "verify", m, "--key", key+".pub", "--mode", mode, "--fraction", "1")
+		if code != exitCheck || !strings.HasPrefix(errOut, "cairn verify: dataset does not match its manifest: notes.jsonl") {
+			t.Errorf("%s: exit %d, stderr %q; want exit 1 naming notes.jsonl", mode, code, errOut)
+		}
+		if !strings.Contains(stdout, "leaf sidecar m.leaves") {
+			t.Errorf("%s: the damaged sidecar is not reported:\n%s", mode, stdout)
+		}
+	}
 }

@@ -149,10 +149,16 @@ func runVerify(ctx context.Context, e *env, args []string) error {
 		printReport(e, r)
 	}
 	if err := r.Err(); err != nil {
-		if len(r.Manifest) > 0 {
-			return manifestInputErr(manifestPath, err)
+		var se *lineage.SidecarError
+		if errors.Is(err, lineage.ErrRootMismatch) || errors.As(err, &se) {
+			err = manifestInputErr(manifestPath, err)
 		}
-		return failed("%v", err)
+		if r.Failed() {
+			// The data, or a manifest edited since it was built: exit 1.
+			return failed("%v", err)
+		}
+		// Only the sidecar is damaged: bad input, exit 2 per CLI.md.
+		return err
 	}
 	return nil
 }
