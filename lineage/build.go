@@ -242,7 +242,9 @@ func sidecarKey(manifestKey, name string) string {
 // unchanged data leaves the sidecar untouched and has no such window.
 // When the manifest cannot be written (an error rather than a crash), the
 // previous sidecar is put back, or the new one removed if there was none,
-// so the old pair is left as it was.
+// so the old pair is left as it was; unless the new manifest is in place
+// (a Put that failed after it replaced the object): then the new pair
+// stays, and the error says so.
 func WriteManifest(ctx context.Context, out store.Store, key string, m *Manifest, d *merkle.Dataset) ([]byte, error) {
 	if d.Root != m.Root {
 		return nil, fmt.Errorf("lineage: write: dataset root %s is not the manifest's %s", d.Root, m.Root)
@@ -267,10 +269,19 @@ func WriteManifest(ctx context.Context, out store.Store, key string, m *Manifest
 	}
 	if err := putSynced(ctx, out, key, data); err != nil {
 		err = fmt.Errorf("lineage: write manifest %s: %w", key, err)
-		if wrote {
-			if rerr := restoreSidecar(context.WithoutCancel(ctx), out, scKey, old, oldErr); rerr != nil {
-				err = fmt.Errorf("%w; the previous sidecar could not be put back (%v), so %s does not match the manifest next to it: build again", err, rerr, scKey)
-			}
+		if !wrote {
+			return nil, err
+		}
+		// A Put can fail after the object was replaced (a directory sync
+		// that failed, an S3 response lost after the commit): put the old
+		// sidecar back only if the new manifest is not in place, or the
+		// pair would be broken the other way.
+		ctx := context.WithoutCancel(ctx)
+		if now, rerr := store.ReadAll(ctx, out, key, MaxManifestSize); rerr == nil && bytes.Equal(now, data) {
+			return nil, fmt.Errorf("%w; the new manifest and its sidecar are in place, but may not be durable: build again to be sure", err)
+		}
+		if rerr := restoreSidecar(ctx, out, scKey, old, oldErr); rerr != nil {
+			err = fmt.Errorf("%w; the previous sidecar could not be put back (%v), so %s does not match the manifest next to it: build again", err, rerr, scKey)
 		}
 		return nil, err
 	}

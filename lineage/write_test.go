@@ -26,6 +26,9 @@ type faultStore struct {
 	key   string
 	crash *mem.Store
 	puts  map[string]int
+	// after makes the failing Put replace the object first, as a Put
+	// whose directory sync, or whose response, failed after the commit.
+	after bool
 }
 
 func (f *faultStore) Put(ctx context.Context, key string, r io.Reader, size int64) error {
@@ -46,6 +49,11 @@ func (f *faultStore) Put(ctx context.Context, key string, r io.Reader, size int6
 			return err
 		}
 		if err := f.crash.Put(ctx, info.Key, bytes.NewReader(b), int64(len(b))); err != nil {
+			return err
+		}
+	}
+	if f.after {
+		if err := f.Store.Put(ctx, key, r, size); err != nil {
 			return err
 		}
 	}
@@ -283,6 +291,45 @@ func TestVerifyCorruptSidecar(t *testing.T) {
 					t.Errorf("Err() = %v, want ErrNotVerified and a *SidecarError for m/m.leaves", err)
 				}
 			})
+		}
+	}
+}
+
+// TestWriteManifestFailureAfterCommit: a manifest Put that fails after it
+// replaced the object must not put the old sidecar back (or remove the
+// new one) under the new manifest: the new pair stays, and the error says
+// it is in place. Both for a rebuild and for a first build.
+func TestWriteManifestFailureAfterCommit(t *testing.T) {
+	ctx := context.Background()
+	files := testFiles(t)
+	for _, first := range []bool{false, true} {
+		st, out := memDataset(t, files), mem.New()
+		if !first {
+			build(t, st, out, lineage.BuildOptions{})
+			put(t, st, "data/a.bin", flip(files["a.bin"], 10))
+		}
+		m, d, err := lineage.Build(ctx, st, "data", lineage.BuildOptions{PartSize: merkle.MinPartSize, Created: lineage.Created{At: fixedTime}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		fs := &faultStore{Store: out, key: "m/m.json", after: true}
+		_, err = lineage.WriteManifest(ctx, fs, "m/m.json", m, d)
+		if !errors.Is(err, errInjected) || !strings.Contains(err.Error(), "the new manifest and its sidecar are in place") {
+			t.Fatalf("first=%v: WriteManifest = %v", first, err)
+		}
+		l, err := lineage.Load(ctx, out, "m/m.json", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if l.Manifest.Root != m.Root {
+			t.Fatalf("first=%v: stored manifest has root %s, want the new %s", first, l.Manifest.Root, m.Root)
+		}
+		r, err := lineage.Verify(ctx, l, st, "data", lineage.VerifyOptions{Mode: lineage.ModeSample, Fraction: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !r.OK() {
+			t.Errorf("first=%v: the pair left behind does not verify: %v", first, r.Err())
 		}
 	}
 }
