@@ -74,8 +74,9 @@ type VerifiedReader struct {
 	leaves []Leaf
 	hashes []Hash
 
-	readAhead   int   // leaves to keep verified ahead of a sequential reader
-	next        []int // leaf index a sequential reader wants after leaf i, or -1
+	readAhead   int          // leaves to keep verified ahead of a sequential reader
+	consumedN   atomic.Int64 // leaves reads have consumed to their end
+	next        []int        // leaf index a sequential reader wants after leaf i, or -1
 	prefetching sync.WaitGroup
 
 	mu       sync.Mutex
@@ -94,8 +95,9 @@ type VerifiedReader struct {
 // fetchCall is one fetch of a leaf that other readers of it wait for.
 type fetchCall struct {
 	done    chan struct{}
-	waiters int  // readers waiting for done, each owed a reference to buf; guarded by mu
-	queued  bool // a read-ahead not started yet, so with no waiters; guarded by mu
+	born    int64 // for a read-ahead, consumedN when it was queued
+	waiters int   // readers waiting for done, each owed a reference to buf; guarded by mu
+	queued  bool  // a read-ahead not started yet, so with no waiters; guarded by mu
 	buf     *leafBuf
 	err     error
 }
@@ -103,7 +105,8 @@ type fetchCall struct {
 type cachedLeaf struct {
 	i     int
 	buf   *leafBuf
-	ahead bool // read ahead and not yet consumed by a reader
+	ahead bool  // read ahead and not yet consumed by a reader
+	born  int64 // if ahead, consumedN when it was queued
 }
 
 var _ io.ReaderAt = (*VerifiedReader)(nil)
@@ -300,6 +303,10 @@ func (v *VerifiedReader) readAt(want []byte, off int64) (int, error) {
 // same column wants in flight or cached, so a helper core always has the
 // next one to hash.
 func (v *VerifiedReader) readAheadAfter(i int) {
+	if v.readAhead == 0 {
+		return
+	}
+	v.consumedN.Add(1)
 	for range v.readAhead {
 		if i = v.next[i]; i < 0 {
 			return
@@ -355,7 +362,10 @@ func (v *VerifiedReader) prefetch(i int) {
 	v.mu.Lock()
 	defer v.mu.Unlock()
 	if 2*(v.ahead+n) > v.capacity {
-		return
+		v.dropStale()
+		if 2*(v.ahead+n) > v.capacity {
+			return
+		}
 	}
 	if _, ok := v.cache[i]; ok {
 		return
@@ -371,7 +381,7 @@ func (v *VerifiedReader) prefetch(i int) {
 	}
 	v.used += n
 	v.ahead += n
-	v.inflight[i] = &fetchCall{done: make(chan struct{}), queued: true}
+	v.inflight[i] = &fetchCall{done: make(chan struct{}), queued: true, born: v.consumedN.Load()}
 	if len(v.queue) > 2*len(v.inflight)+8 {
 		// Drop the leaves readers took over, which the workers, taking
 		// the latest first, might not reach for long.
@@ -385,6 +395,23 @@ func (v *VerifiedReader) prefetch(i int) {
 		v.workers++
 		v.prefetching.Add(1)
 		go v.readAheadWorker()
+	}
+}
+
+// dropStale evicts the cached leaves read ahead that reads have not
+// consumed while consuming more than readAhead other leaves since: the
+// guesses of a reader that went elsewhere, which would otherwise hold
+// read-ahead's budget until Close. A sequential reader consumes what it
+// had read ahead within readAhead leaves. It must be called with v.mu
+// held.
+func (v *VerifiedReader) dropStale() {
+	now := v.consumedN.Load()
+	for el := v.lru.Back(); el != nil; {
+		prev := el.Prev()
+		if cl := el.Value.(*cachedLeaf); cl.ahead && now-cl.born > int64(v.readAhead) {
+			v.evict(el)
+		}
+		el = prev
 	}
 }
 
@@ -564,7 +591,7 @@ func (v *VerifiedReader) load(i int, c *fetchCall, reader bool) (*leafBuf, error
 			}
 		}
 		if cache {
-			v.cache[i] = v.lru.PushFront(&cachedLeaf{i: i, buf: b, ahead: !reader})
+			v.cache[i] = v.lru.PushFront(&cachedLeaf{i: i, buf: b, ahead: !reader, born: c.born})
 			refs++
 		}
 		b.refs.Store(refs)

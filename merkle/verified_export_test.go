@@ -52,3 +52,14 @@ func (v *VerifiedReader) CheckCache() error {
 	}
 	return nil
 }
+
+// CachedLeaves returns the indexes of the cached leaves, most recent first.
+func (v *VerifiedReader) CachedLeaves() []int {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	var out []int
+	for el := v.lru.Front(); el != nil; el = el.Next() {
+		out = append(out, el.Value.(*cachedLeaf).i)
+	}
+	return out
+}

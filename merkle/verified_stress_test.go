@@ -8,6 +8,7 @@ import (
 	"io"
 	"math/rand/v2"
 	"runtime"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -348,5 +349,45 @@ func TestVerifiedReaderWorkers(t *testing.T) {
 		if peak < tc.minPeak || peak > tc.maxPeak {
 			t.Errorf("workers=%d: %d reads in flight at most, want %d to %d", tc.workers, peak, tc.minPeak, tc.maxPeak)
 		}
+	}
+}
+
+// TestVerifiedReaderStaleReadAhead: leaves read ahead for a reader that
+// then went elsewhere must not hold read-ahead's budget for good. After a
+// jump and a run of sequential reads, read-ahead is working again.
+func TestVerifiedReaderStaleReadAhead(t *testing.T) {
+	data := randBytes(rand.New(rand.NewPCG(5, 5)), 64<<10)
+	e := hashEntry(t, data, "jumps.bin", 1<<10) // 64 leaves of 1 KiB
+	v, err := merkle.NewVerifiedReader(context.Background(), bytes.NewReader(data), e, merkle.ReaderOptions{CacheSize: 16 << 10, ReadAhead: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer v.Close()
+	read := func(i int) {
+		l := e.Leaves[i]
+		p := make([]byte, l.Length)
+		if n, err := v.ReadAt(p, l.Offset); err != nil || !bytes.Equal(p[:n], data[l.Offset:l.End()]) {
+			t.Fatalf("leaf %d: %d, %v", i, n, err)
+		}
+		v.WaitReadAhead()
+	}
+	read(0)  // reads ahead 1..4
+	read(40) // reads ahead 41..44: the budget (half of 16 leaves) is full
+	for i := 20; i <= 35; i++ {
+		read(i)
+	}
+	cached := v.CachedLeaves()
+	for _, want := range []int{36, 37, 38, 39} {
+		if !slices.Contains(cached, want) {
+			t.Errorf("leaf %d was not read ahead after leaf 35; cached %v", want, cached)
+		}
+	}
+	for _, stale := range []int{1, 2, 3, 4, 41, 42, 43, 44} {
+		if slices.Contains(cached, stale) {
+			t.Errorf("stale read-ahead leaf %d still cached: %v", stale, cached)
+		}
+	}
+	if err := v.CheckCache(); err != nil {
+		t.Error(err)
 	}
 }
