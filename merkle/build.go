@@ -792,9 +792,9 @@ func (b *builder) readWhole(ctx context.Context, w *worker, o *buildObject, rr s
 const wholeChunk = 256 << 10
 
 // endsReader serves, for PlanObject, the first 4 and last 8 bytes of an
-// object of size bytes (all of it if it is smaller than 12 bytes): all
-// that the planner reads of an object that does not start with the
-// Parquet magic. Other reads fail with errNotKept.
+// object of size bytes: all that the planner reads of an object that does
+// not start with the Parquet magic (of one smaller than 12 bytes it reads
+// nothing). Other reads fail with errNotKept.
 type endsReader struct {
 	size int64
 	head [4]byte

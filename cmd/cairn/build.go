@@ -428,10 +428,12 @@ func dropStaleEnvelope(ctx context.Context, st store.Store, manifestKey string, 
 	if errors.Is(err, store.ErrNotExist) {
 		return false, nil
 	}
-	if err == nil {
-		if _, payload, perr := lineage.ParseEnvelope(env); perr == nil && bytes.Equal(payload, manifest) {
-			return false, nil
-		}
+	if err != nil {
+		// Never delete what could not be looked at.
+		return false, fmt.Errorf("the manifest is written, but the signature next to it, %s, could not be read to see whether it signs the previous manifest (remove it if so): %w", key, err)
+	}
+	if _, payload, perr := lineage.ParseEnvelope(env); perr == nil && bytes.Equal(payload, manifest) {
+		return false, nil
 	}
 	if err := st.Delete(ctx, key); err != nil && !errors.Is(err, store.ErrNotExist) {
 		return false, fmt.Errorf("removing the previous manifest's signature %s: %w", key, err)
