@@ -319,7 +319,8 @@ func runBuild(ctx context.Context, e *env, args []string) error {
 			return err
 		}
 	} else if removed, err := dropStaleEnvelope(ctx, outStore, outKey, data); err != nil {
-		return err
+		// The manifest is written: warn, and let the build succeed.
+		fmt.Fprintf(e.stderr, "cairn build: warning: %v\n", err)
 	} else if removed {
 		fmt.Fprintf(e.stderr, "cairn build: removed %s%s: it signed the manifest this build replaced (sign the new one with cairn sign)\n", *out, lineage.EnvelopeSuffix)
 	}
@@ -421,7 +422,8 @@ func signTo(ctx context.Context, st store.Store, manifestKey string, manifest, k
 // at manifestKey, just rewritten unsigned with manifest, unless it signs
 // exactly these bytes (a reproducible rebuild). A stale envelope would
 // make verify report a signature over other bytes. It reports whether it
-// removed one.
+// removed one; an envelope it cannot read it leaves, with an error to warn
+// of.
 func dropStaleEnvelope(ctx context.Context, st store.Store, manifestKey string, manifest []byte) (bool, error) {
 	key := manifestKey + lineage.EnvelopeSuffix
 	env, err := store.ReadAll(ctx, st, key, lineage.MaxEnvelopeSize)
@@ -430,7 +432,7 @@ func dropStaleEnvelope(ctx context.Context, st store.Store, manifestKey string, 
 	}
 	if err != nil {
 		// Never delete what could not be looked at.
-		return false, fmt.Errorf("the manifest is written, but the signature next to it, %s, could not be read to see whether it signs the previous manifest (remove it if so): %w", key, err)
+		return false, fmt.Errorf("the signature next to the manifest, %s, could not be read to see whether it signs the previous manifest; remove it if so: %w", key, err)
 	}
 	if _, payload, perr := lineage.ParseEnvelope(env); perr == nil && bytes.Equal(payload, manifest) {
 		return false, nil
