@@ -198,9 +198,12 @@ func TestVerifiedReaderReplan(t *testing.T) {
 	}
 }
 
-func TestSidecar(t *testing.T) {
-	r := rand.New(rand.NewPCG(2, 2))
-	files := map[string][]byte{"a": randBytes(r, 5000), "b.parquet": parquetBytes(t, 100, 30, 1), "c": nil}
+// sidecarFixture builds a small dataset (a plain object, a Parquet file
+// and an empty object, 1 KiB parts) and returns it with its sidecar bytes.
+func sidecarFixture(t testing.TB, seed uint64) (*merkle.Dataset, []byte) {
+	t.Helper()
+	r := rand.New(rand.NewPCG(seed, seed))
+	files := map[string][]byte{"a": randBytes(r, 3000+int(seed)*1000), "b.parquet": parquetBytes(t, 100, 30, seed), "c": nil}
 	d, err := merkle.Build(context.Background(), memStore(t, files), "", merkle.Options{Params: merkle.Params{PartSize: 1024}})
 	if err != nil {
 		t.Fatal(err)
@@ -209,21 +212,31 @@ func TestSidecar(t *testing.T) {
 	if err := merkle.WriteSidecar(&buf, d); err != nil {
 		t.Fatal(err)
 	}
+	return d, buf.Bytes()
+}
+
+// stripped returns d as a manifest gives it back: committed fields and
+// leaf counts, no leaf hashes.
+func stripped(t testing.TB, d *merkle.Dataset) *merkle.Dataset {
+	t.Helper()
+	es := make([]merkle.Entry, len(d.Entries))
+	for i, e := range d.Entries {
+		es[i] = merkle.Entry{Path: e.Path, Size: e.Size, Root: e.Root, Plan: e.Plan, NumLeaves: e.NumLeaves}
+	}
+	nd, err := merkle.NewDataset(d.Params, es)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return nd
+}
+
+func TestSidecar(t *testing.T) {
+	d, sc := sidecarFixture(t, 2)
+	buf := bytes.NewBuffer(sc)
 	if int64(buf.Len()) != merkle.SidecarSize(d) {
 		t.Fatalf("sidecar is %d bytes, SidecarSize says %d", buf.Len(), merkle.SidecarSize(d))
 	}
-	// What a manifest gives back: committed fields and leaf counts only.
-	strip := func() *merkle.Dataset {
-		es := make([]merkle.Entry, len(d.Entries))
-		for i, e := range d.Entries {
-			es[i] = merkle.Entry{Path: e.Path, Size: e.Size, Root: e.Root, Plan: e.Plan, NumLeaves: e.NumLeaves}
-		}
-		nd, err := merkle.NewDataset(d.Params, es)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return nd
-	}
+	strip := func() *merkle.Dataset { return stripped(t, d) }
 	nd := strip()
 	if nd.Root != d.Root {
 		t.Fatal("stripped dataset has another root")
@@ -236,7 +249,6 @@ func TestSidecar(t *testing.T) {
 			t.Fatalf("%s: hashes differ after the round trip", nd.Entries[i].Path)
 		}
 	}
-	sc := buf.Bytes()
 	for name, bad := range map[string][]byte{
 		"empty":        nil,
 		"header only":  sc[:64],
