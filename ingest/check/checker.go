@@ -351,8 +351,8 @@ func (c *Checker) checkSchema(s *arrow.Schema, path string) error {
 	if c.schema == nil {
 		return c.init(s)
 	}
-	if !s.Equal(c.schema) {
-		return fmt.Errorf("check: %s: schema (%s) differs from the first batch's (%s)", path, fieldNames(s), fieldNames(c.schema))
+	if !sameColumns(s, c.schema) {
+		return fmt.Errorf("check: %s: columns differ from the first batch's: %s", path, schemaDifference(s, c.schema))
 	}
 	return nil
 }
@@ -645,7 +645,7 @@ func (c *Checker) Scan(b Batch) error {
 	if rec == nil {
 		return errors.New("check: nil record")
 	}
-	if !rec.Schema().Equal(c.schema) {
+	if !sameColumns(rec.Schema(), c.schema) {
 		return fmt.Errorf("check: %s: Scan saw a schema Observe did not", b.Path)
 	}
 	pid, ok := c.pathIdx[b.Path]

@@ -327,6 +327,40 @@ func resolveColumns(s *arrow.Schema, opts *Options) (label int, text []int, err 
 	return label, text, nil
 }
 
+// sameColumns reports whether a and b have the same columns, by name and
+// type, in the same order. Nullability and metadata may differ: the same
+// table read from Parquet and from JSONL differs in those alone.
+func sameColumns(a, b *arrow.Schema) bool {
+	if a.NumFields() != b.NumFields() {
+		return false
+	}
+	for i := range a.NumFields() {
+		fa, fb := a.Field(i), b.Field(i)
+		if fa.Name != fb.Name || !arrow.TypeEqual(fa.Type, fb.Type) {
+			return false
+		}
+	}
+	return true
+}
+
+// schemaDifference says how the columns of got differ from want's.
+func schemaDifference(got, want *arrow.Schema) string {
+	var out []string
+	for i := range max(got.NumFields(), want.NumFields()) {
+		switch {
+		case i >= got.NumFields():
+			out = append(out, fmt.Sprintf("no column %d (%q, %s)", i+1, want.Field(i).Name, want.Field(i).Type))
+		case i >= want.NumFields():
+			out = append(out, fmt.Sprintf("an extra column %q (%s)", got.Field(i).Name, got.Field(i).Type))
+		case got.Field(i).Name != want.Field(i).Name:
+			out = append(out, fmt.Sprintf("column %d is %q, not %q", i+1, got.Field(i).Name, want.Field(i).Name))
+		case !arrow.TypeEqual(got.Field(i).Type, want.Field(i).Type):
+			out = append(out, fmt.Sprintf("%q is %s, not %s", got.Field(i).Name, got.Field(i).Type, want.Field(i).Type))
+		}
+	}
+	return strings.Join(out, "; ")
+}
+
 func fieldNames(s *arrow.Schema) string {
 	var ns []string
 	for _, f := range s.Fields() {
@@ -381,8 +415,8 @@ func (b *Builder) Add(bt Batch) error {
 		if err := b.init(rec.Schema()); err != nil {
 			return err
 		}
-	} else if !rec.Schema().Equal(b.schema) {
-		return fmt.Errorf("%w: %s: schema differs from the first batch (%s)", ErrReference, bt.Path, fieldNames(rec.Schema()))
+	} else if !sameColumns(rec.Schema(), b.schema) {
+		return fmt.Errorf("%w: %s: columns differ from the first batch's: %s", ErrReference, bt.Path, schemaDifference(rec.Schema(), b.schema))
 	}
 	n := int(rec.NumRows())
 	seed := b.opts.Seed
