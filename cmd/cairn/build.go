@@ -26,7 +26,7 @@ import (
 func init() {
 	register(command{
 		name:    "build",
-		usage:   "SOURCE -o MANIFEST [--name N] [--version V] [--provenance FILE] [--parent MANIFEST]... [--transform NAME] [--transform-version V] [--transform-code DIGEST] [--part-size SIZE] [--workers N] [--sign KEY] [--classify] [--check BASELINE] [--progress|--no-progress]",
+		usage:   "SOURCE -o MANIFEST [--name N] [--version V] [--provenance FILE] [--parent MANIFEST]... [--transform NAME] [--transform-version V] [--transform-code DIGEST] [--created-by WHO] [--part-size SIZE] [--workers N] [--sign KEY] [--classify] [--check BASELINE] [--progress|--no-progress]",
 		summary: "hash a dataset and write its manifest (and its leaf sidecar next to it)",
 		run:     runBuild,
 	})
@@ -156,6 +156,9 @@ func insideSource(src, file string) (string, bool) {
 // openManifestDir opens the local directory of a manifest path and returns
 // the store and the manifest's key in it.
 func openManifestDir(path string) (*local.Store, string, error) {
+	if fi, err := os.Stat(path); err == nil && fi.IsDir() {
+		return nil, "", fmt.Errorf("%s is a directory, not a manifest file", path)
+	}
 	dir := filepath.Dir(path)
 	st, err := local.Open(dir)
 	if err != nil {
@@ -258,6 +261,12 @@ func runBuild(ctx context.Context, e *env, args []string) error {
 			return privateKeyErr("--sign", *signKey, err)
 		}
 	}
+	if strings.HasPrefix(*out, "s3://") {
+		return fmt.Errorf("-o %s: the manifest is written to a local file; write it locally, then copy it (and its sidecar) to S3", *out)
+	}
+	if err := os.MkdirAll(filepath.Dir(*out), 0o755); err != nil {
+		return fmt.Errorf("-o: %w", err)
+	}
 	outStore, outKey, err := openManifestDir(*out)
 	if err != nil {
 		return fmt.Errorf("-o: %w", err)
@@ -323,6 +332,9 @@ func runBuild(ctx context.Context, e *env, args []string) error {
 		fmt.Fprintf(e.stderr, "cairn build: warning: %v\n", err)
 	} else if removed {
 		fmt.Fprintf(e.stderr, "cairn build: removed %s%s: it signed the manifest this build replaced (sign the new one with cairn sign)\n", *out, lineage.EnvelopeSuffix)
+	}
+	if m.Objects == 0 {
+		fmt.Fprintf(e.stderr, "cairn build: warning: %s holds no objects (a mistyped path or prefix?); the manifest records an empty dataset\n", src)
 	}
 	fmt.Fprintf(e.stdout, "%s: %d objects, %d bytes, root %s\n", *out, m.Objects, m.Bytes, m.Root)
 	if verdict != "" {

@@ -140,3 +140,42 @@ func TestProgressOnlyWhenAsked(t *testing.T) {
 		t.Errorf("verify --progress: %q", errOut)
 	}
 }
+
+// TestBuildEmptySourceWarns: an empty directory (or a mistyped S3 prefix)
+// builds an empty dataset, but says so on stderr.
+func TestBuildEmptySourceWarns(t *testing.T) {
+	dir := t.TempDir()
+	empty := filepath.Join(dir, "empty")
+	if err := os.Mkdir(empty, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	code, stdout, stderr := runCLI(t, "build", empty, "-o", filepath.Join(dir, "m.json"))
+	if code != exitOK || !strings.Contains(stdout, ": 0 objects, 0 bytes") {
+		t.Fatalf("exit %d, stdout %q", code, stdout)
+	}
+	if !strings.Contains(stderr, "warning: "+empty+" holds no objects") {
+		t.Errorf("stderr %q does not warn of the empty source", stderr)
+	}
+}
+
+// TestBuildOutputPaths: -o naming a directory or an s3:// URL is a clear
+// usage error before any hashing; a missing parent directory is created.
+func TestBuildOutputPaths(t *testing.T) {
+	dir, _ := datasetDir(t)
+	data := filepath.Join(dir, "data")
+	if err := os.Mkdir(filepath.Join(dir, "mdir"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct{ out, want string }{
+		{filepath.Join(dir, "mdir"), "is a directory, not a manifest file"},
+		{"s3://bucket/m.json", "the manifest is written to a local file"},
+	} {
+		code, _, stderr := runCLI(t, "build", data, "-o", c.out)
+		if code != exitUsage || !strings.Contains(stderr, c.want) || strings.Count(stderr, "\n") != 1 {
+			t.Errorf("-o %s: exit %d, stderr %q, want %q", c.out, code, stderr, c.want)
+		}
+	}
+	m := filepath.Join(dir, "new", "sub", "m.json")
+	mustRun(t, "build", data, "-o", m)
+	mustRun(t, "verify", m)
+}

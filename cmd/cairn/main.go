@@ -96,10 +96,18 @@ func run(ctx context.Context, e *env, args []string) int {
 	switch args[0] {
 	case "-h", "-help", "--help", "help":
 		if len(args) > 1 {
-			if c, ok := lookup(args[1]); ok {
-				fmt.Fprintf(e.stdout, "usage: cairn %s %s\n\n%s\n", c.name, c.usage, c.summary)
-				return exitOK
+			c, ok := lookup(args[1])
+			if !ok {
+				fmt.Fprintf(e.stderr, "cairn: unknown command %q (run 'cairn --help' for the list)\n", args[1])
+				return exitUsage
 			}
+			fmt.Fprintf(e.stdout, "usage: cairn %s %s\n\n%s\n\n", c.name, c.usage, c.summary)
+			// The command's flag set prints its flags for -h, to stderr:
+			// here they are what was asked for.
+			he := *e
+			he.stderr = e.stdout
+			c.run(ctx, &he, []string{"-h"})
+			return exitOK
 		}
 		usage(e.stdout)
 		return exitOK

@@ -52,6 +52,24 @@ func TestHelpListsEveryCommand(t *testing.T) {
 		if code != exitOK || !strings.Contains(out, "usage: cairn "+c.name) {
 			t.Errorf("cairn help %s = %d, %q", c.name, code, out)
 		}
+		// Every flag the command defines is listed, and in its usage line.
+		_, _, flags := runCLI(t, c.name, "--help")
+		if !strings.Contains(flags, "\n  -") {
+			t.Errorf("cairn %s --help lists no flags: %q", c.name, flags)
+		}
+		for _, line := range strings.Split(flags, "\n") {
+			f, ok := strings.CutPrefix(line, "  -")
+			if !ok {
+				continue
+			}
+			name, _, _ := strings.Cut(f, " ")
+			if !strings.Contains(out, "\n  -"+name) {
+				t.Errorf("cairn help %s does not list -%s", c.name, name)
+			}
+		}
+	}
+	if code, _, stderr := runCLI(t, "help", "frobnicate"); code != exitUsage || !strings.Contains(stderr, `unknown command "frobnicate"`) {
+		t.Errorf("cairn help frobnicate = %d, %q", code, stderr)
 	}
 }
 
