@@ -73,7 +73,9 @@ type Report struct {
 	Cells []CellFinding `json:"cells,omitempty"`
 	// CellsTruncated reports that MaxCellFindings was reached.
 	CellsTruncated bool `json:"cells_truncated,omitempty"`
-	// Skipped lists columns not scanned, with the reason.
+	// Skipped lists columns not scanned, with the reason. A caller that
+	// skips whole files adds them here, with no column (cairn classify
+	// lists the files of a directory that are not tables).
 	Skipped []Skipped `json:"skipped,omitempty"`
 }
 
@@ -120,10 +122,12 @@ type CellFinding struct {
 	Score  float64 `json:"score"`
 }
 
-// Skipped is a column that was not scanned and why.
+// Skipped is a column, or a whole file, that was not scanned and why.
 type Skipped struct {
-	Path   string `json:"path"`
-	Column string `json:"column"`
+	Path string `json:"path"`
+	// Column is "" when the whole file was skipped (say, because it is
+	// not a table).
+	Column string `json:"column,omitempty"`
 	Reason string `json:"reason"`
 }
 

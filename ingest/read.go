@@ -151,8 +151,15 @@ type CSVOptions struct {
 	// naming file, line and column.
 	InferRows int
 	// NullValues are the cell values read as null; nil means
-	// DefaultNullValues. An empty cell is always null.
+	// DefaultNullValues. An empty cell is always null, unless Verbatim.
 	NullValues []string
+	// Verbatim reads every cell as the text it holds: every column is
+	// utf8 (no type inference) and no cell is null, not even an empty one
+	// (it is ""); NullValues and InferRows are ignored. It is for callers
+	// that write back what they read, such as redaction: "007", "NA" and
+	// "TRUE" stay "007", "NA" and "TRUE" instead of becoming 7, null and
+	// true.
+	Verbatim bool
 }
 
 // DefaultNullValues are the CSV cell values read as null by default.
@@ -242,7 +249,7 @@ func resolveKeys(ctx context.Context, s store.Store, keyOrPrefix string, opts Re
 			if opts.SkipUnknown {
 				continue
 			}
-			return nil, &ReadError{Path: info.Key, Row: -1, Err: fmt.Errorf("%w: unsupported file type (want .parquet, .csv, .jsonl or .arrow; or skip unknown files)", ErrFormat)}
+			return nil, &ReadError{Path: info.Key, Row: -1, Err: fmt.Errorf("%w: unsupported file type (want .parquet, .csv, .jsonl or .arrow): move it out of the source, or start its name with \"_\" or \".\" to have it ignored", ErrFormat)}
 		}
 		keys = append(keys, info.Key)
 	}

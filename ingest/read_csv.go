@@ -24,7 +24,8 @@ import (
 // is true/false (any case); else utf8. A column with no non-null cell is
 // of Arrow type null. Null cells are the empty string and
 // CSVOptions.NullValues. Inference reads the whole file unless
-// CSVOptions.InferRows limits it.
+// CSVOptions.InferRows limits it. With CSVOptions.Verbatim there is no
+// inference and no null: every column is utf8 and every cell its text.
 //
 // Errors: a row with a different number of fields than the header, bad
 // quoting, a duplicate column name and a value that does not fit the
@@ -36,6 +37,9 @@ func readCSV(ctx context.Context, name string, r io.ReaderAt, size int64, opts R
 		nulls = DefaultNullValues
 	}
 	isNull := func(s string) bool { return s == "" || slices.Contains(nulls, s) }
+	if opts.CSV.Verbatim {
+		isNull = func(string) bool { return false }
+	}
 
 	newReader := func() *csv.Reader {
 		br := bufio.NewReaderSize(io.NewSectionReader(r, 0, size), 1<<16)
@@ -86,7 +90,7 @@ func readCSV(ctx context.Context, name string, r io.ReaderAt, size int64, opts R
 		inf[i] = infer{canInt: true, canFloat: true, canBool: true}
 	}
 	var row int64
-	for opts.CSV.InferRows <= 0 || row < int64(opts.CSV.InferRows) {
+	for !opts.CSV.Verbatim && (opts.CSV.InferRows <= 0 || row < int64(opts.CSV.InferRows)) {
 		rec, err := cr.Read()
 		if err == io.EOF {
 			break
@@ -128,6 +132,8 @@ func readCSV(ctx context.Context, name string, r io.ReaderAt, size int64, opts R
 		c := inf[i]
 		var t arrow.DataType
 		switch {
+		case opts.CSV.Verbatim:
+			t = arrow.BinaryTypes.String
 		case !c.nonNull:
 			t = arrow.Null
 		case c.canInt:

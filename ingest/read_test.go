@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -248,5 +249,63 @@ func TestReadInference(t *testing.T) {
 	}
 	if !nanSeen {
 		t.Error("NaN/Inf not read as floats")
+	}
+}
+
+// TestReadCSVVerbatim: with CSVOptions.Verbatim every column is utf8 and
+// every cell its exact text; nothing is inferred, nothing is null.
+func TestReadCSVVerbatim(t *testing.T) {
+	s := mem.New()
+	put(t, s, "t.csv", []byte("zip,flag,n,e,q\n007,TRUE,NA,,\"a,b\"\n010,false,null,x,1.50\n"))
+	alloc := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	defer alloc.AssertSize(t, 0)
+	var got [][]string
+	for b, err := range Read(context.Background(), s, "t.csv", ReadOptions{Allocator: alloc, CSV: CSVOptions{Verbatim: true, InferRows: 1}}) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n := b.Record.Schema().String(); strings.Count(n, "utf8") != 5 {
+			t.Fatalf("schema %s, want five utf8 columns", n)
+		}
+		for r := 0; r < int(b.Record.NumRows()); r++ {
+			var row []string
+			for c := 0; c < int(b.Record.NumCols()); c++ {
+				col := b.Record.Column(c).(*array.String)
+				if col.IsNull(r) {
+					t.Errorf("row %d column %d is null", r, c)
+				}
+				row = append(row, col.Value(r))
+			}
+			got = append(got, row)
+		}
+	}
+	want := [][]string{{"007", "TRUE", "NA", "", "a,b"}, {"010", "false", "null", "x", "1.50"}}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("rows %q, want %q", got, want)
+	}
+}
+
+// TestReadUnknownInDirectory: a file of no known format under a prefix
+// fails, naming it and saying how to have it ignored, unless SkipUnknown.
+func TestReadUnknownInDirectory(t *testing.T) {
+	s := mem.New()
+	put(t, s, "d/a.csv", []byte("x\n1\n"))
+	put(t, s, "d/small.bin", []byte{1, 2, 3})
+	put(t, s, "d/_SUCCESS", nil)
+	_, _, err := collect(t, s, "d", ReadOptions{})
+	if !errors.Is(err, ErrFormat) {
+		t.Fatalf("error %v, want ErrFormat", err)
+	}
+	for _, w := range []string{"d/small.bin", "unsupported file type", `start its name with "_" or "."`} {
+		if !strings.Contains(err.Error(), w) {
+			t.Errorf("error %q does not mention %q", err, w)
+		}
+	}
+	if strings.Contains(err.Error(), "skip unknown") {
+		t.Errorf("error %q names an option the CLI does not have", err)
+	}
+	rows, _, err := collect(t, s, "d", ReadOptions{SkipUnknown: true})
+	if err != nil || rows != 1 {
+		t.Errorf("SkipUnknown: %d rows, error %v; want 1 row", rows, err)
 	}
 }

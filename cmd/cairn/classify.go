@@ -5,7 +5,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"iter"
 	"os"
+	"path"
 	"slices"
 	"strings"
 
@@ -66,6 +68,67 @@ func classifyStore(ctx context.Context, st store.Store, key string, sc *classify
 	return cl.Report(), nil
 }
 
+// notATable is the reason a file of no table format is skipped.
+const notATable = "not a table: not .parquet, .csv, .jsonl or .arrow"
+
+// tableKeys lists the keys under prefix ("" for all) in st that a
+// command reading a directory SOURCE reads, in key order: those of a
+// table format (see ingest.FormatOf). skipped lists the others, which a
+// report must name so that nobody takes them as covered. Like ingest.Read,
+// it ignores keys whose base name starts with "." or "_" (_SUCCESS, .crc
+// files, temporary files), and it ignores keys for which exclude (if not
+// nil) returns true. No table is an error wrapping ingest.ErrEmpty,
+// which names the skipped files.
+func tableKeys(ctx context.Context, st store.Store, prefix string, exclude func(string) bool) (keys, skipped []string, err error) {
+	for info, err := range st.List(ctx, prefix) {
+		if err != nil {
+			return nil, nil, err
+		}
+		base := path.Base(info.Key)
+		if strings.HasPrefix(base, ".") || strings.HasPrefix(base, "_") || (exclude != nil && exclude(info.Key)) {
+			continue
+		}
+		if _, ok := ingest.FormatOf(info.Key); !ok {
+			skipped = append(skipped, info.Key)
+			continue
+		}
+		keys = append(keys, info.Key)
+	}
+	if len(keys) == 0 {
+		err := fmt.Errorf("%w: no input files (.parquet, .csv, .jsonl or .arrow) in the source", ingest.ErrEmpty)
+		if len(skipped) > 0 {
+			err = fmt.Errorf("%w; skipped %s", err, skippedList(skipped))
+		}
+		return nil, nil, &ingest.ReadError{Path: prefix, Row: -1, Err: err}
+	}
+	return keys, skipped, nil
+}
+
+// readTables reads the objects keys of st in turn, as ingest.Read reads
+// one.
+func readTables(ctx context.Context, st store.Store, keys []string, opts ingest.ReadOptions) iter.Seq2[ingest.Batch, error] {
+	return func(yield func(ingest.Batch, error) bool) {
+		for _, k := range keys {
+			for b, err := range ingest.Read(ctx, st, k, opts) {
+				if !yield(b, err) || err != nil {
+					return
+				}
+			}
+		}
+	}
+}
+
+// skippedList says "N file(s) that are not tables: a, b, c", naming at
+// most ten.
+func skippedList(skipped []string) string {
+	const most = 10
+	names := strings.Join(skipped[:min(len(skipped), most)], ", ")
+	if len(skipped) > most {
+		names += fmt.Sprintf(", ... (%d more)", len(skipped)-most)
+	}
+	return fmt.Sprintf("%d file(s) that are not tables: %s", len(skipped), names)
+}
+
 func runClassify(ctx context.Context, e *env, args []string) error {
 	fs := newFlagSet(e, "classify")
 	format := fs.String("format", "md", "output `format`: json or md")
@@ -111,10 +174,33 @@ func runClassify(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	rep, err := classifyStore(ctx, st, key, sc, classify.ColumnOptions{Sample: n, Seed: *seed, Cells: *cells}, nil)
+	keys := []string{key}
+	var skipped []string
+	if key == "" {
+		if keys, skipped, err = tableKeys(ctx, st, "", nil); err != nil {
+			return err
+		}
+	}
+	cl, err := classify.NewClassifier(sc, classify.ColumnOptions{Sample: n, Seed: *seed, Cells: *cells})
 	if err != nil {
 		return err
 	}
+	for b, err := range readTables(ctx, st, keys, ingest.ReadOptions{}) {
+		if err != nil {
+			return err
+		}
+		if err := cl.Add(b.Path, b.Row, b.Record); err != nil {
+			return err
+		}
+	}
+	rep := cl.Report()
+	// Files not read at all come first in the list of what was not
+	// scanned: they are the bigger gap.
+	files := make([]classify.Skipped, len(skipped))
+	for i, k := range skipped {
+		files[i] = classify.Skipped{Path: k, Reason: notATable}
+	}
+	rep.Skipped = append(files, rep.Skipped...)
 	if *format == "json" {
 		enc := json.NewEncoder(e.stdout)
 		enc.SetIndent("", "  ")
@@ -174,6 +260,10 @@ func writeClassifyMD(w io.Writer, rep *classify.Report, cells bool) {
 	if len(rep.Skipped) > 0 {
 		fmt.Fprintf(w, "\n## Not scanned\n\n")
 		for _, s := range rep.Skipped {
+			if s.Column == "" { // a whole file
+				fmt.Fprintf(w, "- %s: %s\n", mdEscape(s.Path), s.Reason)
+				continue
+			}
 			fmt.Fprintf(w, "- %s: %s: %s\n", mdEscape(s.Path), mdEscape(s.Column), s.Reason)
 		}
 	}

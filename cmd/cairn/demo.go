@@ -166,10 +166,15 @@ prohibited_uses: [re-identification, resale]
 			args:    []string{"classify", p("dataset", "customers.csv"), "--format", "md"},
 		},
 		{
+			title: "Make a tokenization key",
+			explain: "A separate secret for keyed tokens, never the signing key: redact refuses a PEM key, " +
+				"since a public key would let anyone recompute the tokens.",
+			args: []string{"keygen", "--tokenize", "-o", p("keys", "tokenize.key")},
+		},
+		{
 			title:   "De-identify",
-			explain: "Emails, phones and names are replaced by keyed tokens (stable, so joins still work), card numbers are redacted. The output is written atomically.",
-			args:    []string{"redact", p("dataset", "customers.csv"), "-o", p("out", "customers-redacted.parquet"), "--key", p("keys", "demo")},
-			before:  func() error { return nil },
+			explain: "Names, emails, phones, card numbers and countries are replaced by keyed tokens (stable, so joins still work); secrets would be redacted, dates kept. The output is written atomically.",
+			args:    []string{"redact", p("dataset", "customers.csv"), "-o", p("out", "customers-redacted.parquet"), "--key", p("keys", "tokenize.key")},
 		},
 	}
 

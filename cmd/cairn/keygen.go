@@ -16,8 +16,8 @@ import (
 func init() {
 	register(command{
 		name:    "keygen",
-		usage:   "-o KEY [--force]",
-		summary: "make an ed25519 key pair: KEY (private, mode 0600) and KEY.pub",
+		usage:   "-o KEY [--force] [--tokenize]",
+		summary: "make an ed25519 key pair: KEY (private, mode 0600) and KEY.pub; with --tokenize, a secret tokenization key for redact --key",
 		run:     runKeygen,
 	})
 }
@@ -69,6 +69,7 @@ func runKeygen(ctx context.Context, e *env, args []string) error {
 	fs := newFlagSet(e, "keygen")
 	out := fs.String("o", "", "write the private key to this `file` and the public key to FILE.pub (required)")
 	force := fs.Bool("force", false, "replace existing key files")
+	tokenize := fs.Bool("tokenize", false, "instead of a key pair, write to KEY a secret tokenization key for 'cairn redact --key' (32 random bytes as hex, mode 0600)")
 	pos, err := parseFlags(fs, args)
 	if err != nil {
 		return err
@@ -78,6 +79,17 @@ func runKeygen(ctx context.Context, e *env, args []string) error {
 	}
 	if *out == "" {
 		return errors.New("-o KEY is required")
+	}
+	if *tokenize {
+		var k [32]byte
+		if _, err := rand.Read(k[:]); err != nil {
+			return err
+		}
+		if err := writeFileAtomic(*out, []byte(hex.EncodeToString(k[:])+"\n"), 0o600, *force); err != nil {
+			return err
+		}
+		fmt.Fprintf(e.stdout, "wrote %s (tokenization key: keep it secret; reuse it so tokens join)\n", *out)
+		return nil
 	}
 	priv, pub, err := lineage.GenerateKey()
 	if err != nil {

@@ -28,8 +28,8 @@ func runRedact(ctx context.Context, e *env, args []string) error {
 	fs := newFlagSet(e, "redact")
 	out := fs.String("o", "", "`OUT`put: a file for a file SOURCE (its extension, .parquet, .csv, .jsonl or .arrow, picks the format), a directory for a directory SOURCE")
 	keepFormat := fs.Bool("keep-format", false, "for a directory SOURCE, write each file in its own format and under its own name (default: Parquet, named .parquet)")
-	keyFile := fs.String("key", "", "`KEY` file: tokenization key material (at least 16 bytes; keep it secret, reuse it so tokens join)")
-	policyFile := fs.String("policy", "", "YAML or JSON policy `FILE` (default: tokenize findings, redact secrets, keep dates)")
+	keyFile := fs.String("key", "", "`KEY` file: tokenization key material, at least 16 random bytes, not a signing key (make one with 'cairn keygen --tokenize -o KEY'; keep it secret, reuse it so tokens join)")
+	policyFile := fs.String("policy", "", "YAML or JSON policy `FILE` (default: tokenize findings, redact secrets, keep dates; a finding in an integer column, which cannot hold a token, makes the value null)")
 	rules := fs.String("rules", "", "YAML or JSON `FILE` of extra regular-expression detectors")
 	pos, err := parseFlags(fs, args)
 	if err != nil {
@@ -47,13 +47,9 @@ func runRedact(ctx context.Context, e *env, args []string) error {
 	if *keyFile == "" {
 		return errors.New("--key KEY is required")
 	}
-	keyData, err := os.ReadFile(*keyFile)
+	tok, err := loadTokenizer(*keyFile)
 	if err != nil {
-		return fmt.Errorf("--key: %w", err)
-	}
-	tok, err := classify.NewTokenizer(bytes.TrimSpace(keyData))
-	if err != nil {
-		return fmt.Errorf("--key %s: %w", *keyFile, err)
+		return err
 	}
 	reg, err := loadRegistry(*rules)
 	if err != nil {
@@ -87,9 +83,35 @@ func runRedact(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	single := key != ""
-	if _, ok := ingest.FormatOf(*out); single && !ok {
+	_, outIsTable := ingest.FormatOf(*out)
+	if single && !outIsTable {
 		return fmt.Errorf("-o %s: name the de-identified copy .parquet, .csv, .jsonl or .arrow: its extension picks the format", *out)
 	}
+	keys := []string{key}
+	if !single {
+		if outIsTable {
+			return fmt.Errorf("-o %s: for a directory SOURCE, -o names a directory, which gets a copy of each file under its own path", *out)
+		}
+		if sameFile(*out, pos[0]) {
+			return fmt.Errorf("-o %s: is the SOURCE directory; refusing to overwrite its files: name another directory", *out)
+		}
+		// An OUT inside the SOURCE directory holds earlier output, not
+		// input: a second run must not redact it again.
+		var exclude func(string) bool
+		if rel, ok := insideSource(pos[0], *out); ok {
+			exclude = func(k string) bool { return k == rel || strings.HasPrefix(k, rel+"/") }
+		}
+		var skipped []string
+		if keys, skipped, err = tableKeys(ctx, st, "", exclude); err != nil {
+			return err
+		}
+		if len(skipped) > 0 {
+			fmt.Fprintf(e.stderr, "cairn redact: skipped %s\n", skippedList(skipped))
+		}
+	}
+	// Read CSV cells as the text they hold: a kept value must be written
+	// back as it was ("007" stays "007", "NA" stays "NA").
+	ropts := ingest.ReadOptions{CSV: ingest.CSVOptions{Verbatim: true}}
 	var cur *outFile
 	var curSrc string
 	defer func() {
@@ -100,7 +122,7 @@ func runRedact(ctx context.Context, e *env, args []string) error {
 	var files, rows int64
 	findings := map[string]int{}
 	written := map[string]string{} // output file -> the input written to it
-	for b, err := range ingest.Read(ctx, st, key, ingest.ReadOptions{SkipUnknown: !single}) {
+	for b, err := range readTables(ctx, st, keys, ropts) {
 		if err != nil {
 			return err
 		}
@@ -176,4 +198,23 @@ func runRedact(ctx context.Context, e *env, args []string) error {
 		fmt.Fprintf(e.stdout, "  %-16s %d replaced\n", k, findings[k])
 	}
 	return nil
+}
+
+// loadTokenizer reads tokenization key material from file. It refuses a
+// PEM file: a public key is no secret (anyone holding it could recompute
+// the tokens) and a private signing key must serve that one purpose, so
+// either is a mistake to stop, not to work around.
+func loadTokenizer(file string) (*classify.Tokenizer, error) {
+	data, err := os.ReadFile(file)
+	if err != nil {
+		return nil, fmt.Errorf("--key: %w", err)
+	}
+	if bytes.Contains(data, []byte("-----BEGIN")) {
+		return nil, fmt.Errorf("--key %s: is a PEM key; tokenization needs its own secret key, not a signing key (a public key would let anyone recompute the tokens); make one with 'cairn keygen --tokenize -o tokenize.key' (or 'head -c 32 /dev/urandom > tokenize.key')", file)
+	}
+	tok, err := classify.NewTokenizer(bytes.TrimSpace(data))
+	if err != nil {
+		return nil, fmt.Errorf("--key %s: %w (make one with 'cairn keygen --tokenize -o tokenize.key')", file, err)
+	}
+	return tok, nil
 }
