@@ -26,10 +26,15 @@ func init() {
 // directory, created with perm, synced and renamed into place. Unless
 // overwrite, it fails if path exists.
 func writeFileAtomic(path string, data []byte, perm os.FileMode, overwrite bool) (err error) {
-	if !overwrite {
-		if _, err := os.Lstat(path); err == nil {
-			return fmt.Errorf("%s already exists (use --force to replace it)", path)
-		}
+	fi, err := os.Lstat(path)
+	switch {
+	case err == nil && fi.IsDir():
+		return fmt.Errorf("%s is a directory: name the file to write", path)
+	case err == nil && !overwrite:
+		return fmt.Errorf("%s already exists (use --force to replace it)", path)
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return fmt.Errorf("%s: %w", path, err)
 	}
 	var rnd [6]byte
 	_, _ = rand.Read(rnd[:])

@@ -148,3 +148,20 @@ func TestUnsignedRebuildDropsStaleEnvelope(t *testing.T) {
 		t.Errorf("unsigned manifest verified as signed: %q", out)
 	}
 }
+
+// TestKeygenPaths: keygen creates the key's directory (the README's first
+// step, in a fresh directory), and -o naming a directory is a usage error.
+func TestKeygenPaths(t *testing.T) {
+	dir := t.TempDir()
+	key := filepath.Join(dir, "keys", "signer")
+	mustRun(t, "keygen", "-o", key)
+	for _, p := range []string{key, key + ".pub"} {
+		if _, err := os.Stat(p); err != nil {
+			t.Errorf("keygen did not write %s: %v", p, err)
+		}
+	}
+	code, _, stderr := runCLI(t, "keygen", "-o", filepath.Join(dir, "keys"), "--force")
+	if code != exitUsage || !strings.Contains(stderr, "is a directory: name the file to write") {
+		t.Errorf("keygen -o DIR: exit %d, %q", code, stderr)
+	}
+}
