@@ -611,12 +611,15 @@ var policyNames = map[string]string{
 	"quarantined_rows":       "Quarantined rows",
 }
 
-func fieldName(f string) string {
+// fieldName is the heading of field f; text renders the parts that come
+// from the manifests (column names, source URIs, parameter keys), which
+// are the whole of an unknown field.
+func fieldName(f string, text func(string) string) string {
 	if n, ok := policyNames[f]; ok {
 		return n
 	}
 	if k, ok := strings.CutPrefix(f, "sensitivity["); ok {
-		return "Sensitive data in " + strings.TrimSuffix(k, "]")
+		return "Sensitive data in " + text(strings.TrimSuffix(k, "]"))
 	}
-	return f
+	return text(f)
 }

@@ -8,7 +8,9 @@ import (
 
 // Markdown renders the diff for a pull-request comment: a summary table,
 // then one section per non-empty part, policy first. Lists longer than ten
-// items are folded into a <details> block.
+// items are folded into a <details> block. Names and values from the
+// manifests are shown as QuoteUnprintable shows them, in code spans or
+// escaped, so none can add a line or Markdown structure.
 func (d *Diff) Markdown() string {
 	var b strings.Builder
 	title := d.New.Name
@@ -18,9 +20,9 @@ func (d *Diff) Markdown() string {
 	if title == "" {
 		title = "dataset"
 	}
-	fmt.Fprintf(&b, "### cairn diff: `%s`", mdEscape(title))
+	fmt.Fprintf(&b, "### cairn diff: %s", mdCode(title))
 	if d.Old.Version != "" || d.New.Version != "" {
-		fmt.Fprintf(&b, " %s → %s", orDash(d.Old.Version), orDash(d.New.Version))
+		fmt.Fprintf(&b, " %s → %s", mdText(orDash(d.Old.Version)), mdText(orDash(d.New.Version)))
 	}
 	b.WriteString("\n\n")
 	if d.Empty() {
@@ -44,7 +46,7 @@ func (d *Diff) Markdown() string {
 			return
 		}
 		fmt.Fprintf(&b, "#### %s\n\n", title)
-		for _, l := range changeLines(cs, func(s string) string { return "`" + mdEscape(s) + "`" }) {
+		for _, l := range changeLines(cs, mdStyle) {
 			b.WriteString("- " + l + "\n")
 		}
 		b.WriteString("\n")
@@ -86,14 +88,15 @@ func (d *Diff) Markdown() string {
 	return b.String()
 }
 
-// Text renders the diff for a terminal.
+// Text renders the diff for a terminal, names from the manifests as
+// QuoteUnprintable shows them and values quoted.
 func (d *Diff) Text() string {
 	var b strings.Builder
 	name := d.New.Name
 	if name == "" {
 		name = d.Old.Name
 	}
-	fmt.Fprintf(&b, "cairn diff %s %s -> %s\n", orDash(name), orDash(d.Old.Version), orDash(d.New.Version))
+	fmt.Fprintf(&b, "cairn diff %s %s -> %s\n", QuoteUnprintable(orDash(name)), QuoteUnprintable(orDash(d.Old.Version)), QuoteUnprintable(orDash(d.New.Version)))
 	if d.Empty() {
 		b.WriteString("no differences\n")
 		return b.String()
@@ -109,7 +112,7 @@ func (d *Diff) Text() string {
 			return
 		}
 		b.WriteString("\n" + title + ":\n")
-		for _, l := range changeLines(cs, strconv.Quote) {
+		for _, l := range changeLines(cs, textStyle) {
 			b.WriteString("  " + l + "\n")
 		}
 	}
@@ -135,9 +138,23 @@ func (d *Diff) Text() string {
 	return b.String()
 }
 
+// style is how changeLines renders: for Markdown or for a terminal.
+type style struct {
+	value func(string) string // a changed value
+	text  func(string) string // data within a field's name
+	bold  func(string) string
+	arrow string
+}
+
+var (
+	mdStyle   = style{value: mdCode, text: mdText, bold: func(s string) string { return "**" + s + "**" }, arrow: "→"}
+	textStyle = style{value: strconv.Quote, text: QuoteUnprintable, bold: func(s string) string { return s }, arrow: "->"}
+)
+
 // changeLines groups changes by field: one line per field, additions and
 // removals of a set together, long lists folded.
-func changeLines(cs []Change, quote func(string) string) []string {
+func changeLines(cs []Change, st style) []string {
+	quote := st.value
 	var lines []string
 	for i := 0; i < len(cs); {
 		j := i
@@ -145,9 +162,9 @@ func changeLines(cs []Change, quote func(string) string) []string {
 			j++
 		}
 		group := cs[i:j]
-		name := fieldName(cs[i].Field)
+		name := st.bold(fieldName(cs[i].Field, st.text))
 		if len(group) == 1 && group[0].Op == OpChanged {
-			lines = append(lines, fmt.Sprintf("**%s**: %s → %s", name, quote(group[0].Old), quote(group[0].New)))
+			lines = append(lines, fmt.Sprintf("%s: %s %s %s", name, quote(group[0].Old), st.arrow, quote(group[0].New)))
 		} else {
 			var added, removed []string
 			for _, c := range group {
@@ -167,14 +184,9 @@ func changeLines(cs []Change, quote func(string) string) []string {
 			if len(removed) > 0 {
 				parts = append(parts, "removed "+fold(removed))
 			}
-			lines = append(lines, fmt.Sprintf("**%s**: %s", name, strings.Join(parts, "; ")))
+			lines = append(lines, fmt.Sprintf("%s: %s", name, strings.Join(parts, "; ")))
 		}
 		i = j
-	}
-	if quote != nil && strings.HasPrefix(quote("x"), `"`) {
-		for k, l := range lines { // plain text: no bold
-			lines[k] = strings.ReplaceAll(strings.ReplaceAll(l, "**", ""), " → ", " -> ")
-		}
 	}
 	return lines
 }
@@ -206,9 +218,9 @@ func contentRows(c *ContentDiff, md bool) []string {
 	var rows []string
 	code := func(s string) string {
 		if md {
-			return "`" + mdEscape(s) + "`"
+			return mdCell(mdCode(s))
 		}
-		return s
+		return QuoteUnprintable(s)
 	}
 	row := func(mark, obj, size, rows string) string {
 		if md {
@@ -263,8 +275,6 @@ func contentRows(c *ContentDiff, md bool) []string {
 	}
 	return rows
 }
-
-func mdEscape(s string) string { return strings.ReplaceAll(s, "`", "'") }
 
 func orDash(s string) string {
 	if s == "" {

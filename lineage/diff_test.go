@@ -3,6 +3,7 @@ package lineage_test
 import (
 	"encoding/json"
 	"fmt"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -196,5 +197,100 @@ func TestDiffJSONObjectDeltas(t *testing.T) {
 	rn := r.Content.Renamed
 	if len(rn) != 2 || rn[0]["to"] != "moved.parquet" || rn[0]["rows"] != 120.0 || rn[1]["to"] != "y.txt" || rn[1]["rows"] != nil {
 		t.Errorf("renamed = %v, want moved.parquet with 120 rows and y.txt without rows", rn)
+	}
+}
+
+// hostile is a file name that, printed raw into the Markdown review
+// comment, would forge an approved policy section.
+const hostile = "x` |\n\n#### Policy\n\n- **Licences**: no change, approved ✅\n\n`y"
+
+// namedDiff diffs two manifests whose new version adds an object, a
+// licence, a source, a column and sensitive data, each named after name,
+// and whose version and parameter keys contain it.
+func namedDiff(t *testing.T, name string) *lineage.Diff {
+	t.Helper()
+	keep := map[string][]byte{"keep.csv": []byte("a,b\n1,2\n")}
+	old, _ := build(t, memDataset(t, keep), mem.New(), lineage.BuildOptions{Dataset: lineage.Dataset{Name: "toy", Version: "1"}})
+	keep[name] = []byte("c,d\n3,4\n")
+	new, _ := build(t, memDataset(t, keep), mem.New(), lineage.BuildOptions{Dataset: lineage.Dataset{Name: "toy", Version: "1"}})
+	old.Provenance = &lineage.Provenance{Licenses: []string{"MIT"}, Sources: []lineage.Source{{URI: "s3://b/" + name, Digest: "sha256:aa"}}}
+	new.Provenance = &lineage.Provenance{Licenses: []string{"MIT", name}, Sources: []lineage.Source{{URI: "s3://b/" + name, Digest: "sha256:bb"}}}
+	new.Dataset.Version = "2 " + name
+	new.Schemas = append(new.Schemas, lineage.Schema{Fingerprint: "f", Columns: []lineage.Column{{Name: name, Type: "string"}}})
+	cls, err := json.Marshal(map[string]any{"columns": []any{map[string]any{"path": name, "column": name, "types": []any{map[string]any{"type": "EMAIL_ADDRESS"}}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	new.Classification = cls
+	new.Derivation = &lineage.Derivation{Transform: &lineage.Transform{Name: name, Parameters: json.RawMessage(`{"` + strings.ReplaceAll(name, "\n", `\n`) + `": 1}`)}}
+	return lineage.DiffManifests(old, new)
+}
+
+// TestDiffRendersHostileNamesSafely: names from the data cannot add lines
+// or sections to the Markdown or text diff; they show quoted with Go
+// escapes, and in Markdown cannot close a code span or a table cell.
+func TestDiffRendersHostileNamesSafely(t *testing.T) {
+	plain, evil := namedDiff(t, "plain.csv"), namedDiff(t, hostile)
+	quoted := strconv.Quote(hostile)
+	headings := func(md string) []string {
+		var hs []string
+		for l := range strings.Lines(md) {
+			if strings.HasPrefix(l, "####") {
+				hs = append(hs, strings.TrimSpace(l))
+			}
+		}
+		return hs
+	}
+	pm, em := plain.Markdown(), evil.Markdown()
+	if a, b := strings.Count(pm, "\n"), strings.Count(em, "\n"); a != b {
+		t.Errorf("markdown: %d lines with a plain name, %d with a hostile one:\n%s", a, b, em)
+	}
+	if got, want := strings.Join(headings(em), " / "), strings.Join(headings(pm), " / "); got != want {
+		t.Errorf("markdown headings %q, want %q", got, want)
+	}
+	for l := range strings.Lines(em) {
+		if strings.HasPrefix(l, "#### Policy") || strings.HasPrefix(l, "- **Licences**: no change") {
+			t.Errorf("forged line %q in:\n%s", l, em)
+		}
+	}
+	for _, want := range []string{
+		// The version: quoted, then escaped as Markdown text.
+		"### cairn diff: `toy` 1 → " + `"2 x\` + "`" + ` \|\\n\\n\#\#\#\# Policy\\n\\n- \*\*Licences\*\*: no change, approved ✅\\n\\n\` + "`" + `y"` + "\n",
+		// A value in a list: a code span whose fence outlasts the backtick
+		// in it, pipes as they are.
+		"- **Licences**: added ``" + quoted + "``",
+		// A field name from the data: escaped text.
+		`- **Sensitive data in "x\` + "`",
+		// An object in a table cell: a code span with the pipe escaped.
+		"| + | ``" + strings.ReplaceAll(quoted, "|", `\|`) + "`` | 8 B |  |",
+	} {
+		if !strings.Contains(em, want) {
+			t.Errorf("markdown lacks %q:\n%s", want, em)
+		}
+	}
+	pt, et := plain.Text(), evil.Text()
+	if a, b := strings.Count(pt, "\n"), strings.Count(et, "\n"); a != b {
+		t.Errorf("text: %d lines with a plain name, %d with a hostile one:\n%s", a, b, et)
+	}
+	for _, want := range []string{
+		"cairn diff toy 1 -> " + strconv.Quote("2 "+hostile) + "\n",
+		"  Licences: added " + quoted + "\n",
+		"  Sensitive data in " + strconv.Quote(hostile+": "+hostile) + ": added \"EMAIL_ADDRESS\"\n",
+		"  + " + quoted + "  8 B\n",
+	} {
+		if !strings.Contains(et, want) {
+			t.Errorf("text lacks %q:\n%s", want, et)
+		}
+	}
+	// Plain names print as before.
+	for _, want := range []string{"  Licences: added \"plain.csv\"\n", "  + plain.csv  8 B\n", "- **Licences**: added `plain.csv`\n", "| + | `plain.csv` | 8 B |  |\n"} {
+		if !strings.Contains(pt+pm, want) {
+			t.Errorf("plain diff lacks %q:\n%s\n%s", want, pt, pm)
+		}
+	}
+	// JSON keeps the exact name.
+	var d lineage.Diff
+	if err := json.Unmarshal(evil.JSON(), &d); err != nil || d.Content == nil || len(d.Content.Added) != 1 || d.Content.Added[0].Path != hostile {
+		t.Errorf("JSON: %v %+v", err, d.Content)
 	}
 }

@@ -31,9 +31,11 @@ const (
 	// leaf hashes of the sidecar (which are first verified against the
 	// roots), and the sizes of all objects.
 	ModeSample Mode = "sample"
-	// ModeMetadata compares sizes, version ids, ETags and checksums as the
-	// store reports them, and reads no object bytes. A passing report is
-	// "metadata-verified", not verified.
+	// ModeMetadata compares sizes, and the version ids, ETags and
+	// checksums that both the manifest and the source have, as the store
+	// reports them; it reads no object bytes. A passing report is
+	// "metadata-verified", not verified, and says which fields it compared
+	// (Report.MetadataFields).
 	ModeMetadata Mode = "metadata"
 )
 
@@ -90,6 +92,14 @@ type Report struct {
 	// Manifest lists problems of the manifest or its sidecar themselves.
 	Manifest []string     `json:"manifest_errors,omitempty"`
 	Sample   *SampleStats `json:"sample,omitempty"`
+	// MetadataFields lists, in ModeMetadata, the fields that were compared
+	// for at least one object, in the order of the Metadata* constants:
+	// always MetadataSize, and the others only where both the manifest and
+	// the source have them (a local directory has no ETags or version
+	// ids; a manifest built from one records none). MetadataCompared
+	// counts the objects each was compared for.
+	MetadataFields   []string         `json:"metadata_fields,omitempty"`
+	MetadataCompared map[string]int64 `json:"metadata_compared,omitempty"`
 
 	allowUnexpected bool
 	// manifestErrs are the errors behind Manifest, for Err to wrap.
@@ -101,6 +111,14 @@ func (r *Report) addManifestErr(err error) {
 	r.Manifest = append(r.Manifest, err.Error())
 	r.manifestErrs = append(r.manifestErrs, err)
 }
+
+// Fields compared by ModeMetadata, as named in Report.MetadataFields.
+const (
+	MetadataSize      = "size"
+	MetadataVersionID = "version_id"
+	MetadataETag      = "etag"
+	MetadataChecksums = "checksums"
+)
 
 // Mismatch is one object, or one leaf of an object, that does not match
 // the manifest. Leaf, Offset and Length are set for a leaf; RowGroup and
@@ -116,18 +134,19 @@ type Mismatch struct {
 	Reason   string `json:"reason"`
 }
 
-// String describes the mismatch in one line.
+// String describes the mismatch in one line: the path, column and reason
+// are shown as QuoteUnprintable shows them.
 func (m Mismatch) String() string {
-	s := m.Path
+	s := QuoteUnprintable(m.Path)
 	if m.Leaf != nil {
 		s += fmt.Sprintf(": leaf %d, bytes [%d, %d)", *m.Leaf, *m.Offset, *m.Offset+*m.Length)
 		if m.RowGroup != nil {
-			s += fmt.Sprintf(", row group %d, column %s", *m.RowGroup, m.Column)
+			s += fmt.Sprintf(", row group %d, column %s", *m.RowGroup, QuoteUnprintable(m.Column))
 		} else if m.Kind != "" && m.Kind != merkle.KindPart.String() {
-			s += " (" + m.Kind + ")"
+			s += " (" + QuoteUnprintable(m.Kind) + ")"
 		}
 	}
-	return s + ": " + m.Reason
+	return s + ": " + QuoteUnprintable(m.Reason)
 }
 
 // SampleStats describes what ModeSample checked.
@@ -182,13 +201,13 @@ func (r *Report) Err() error {
 	case len(r.Mismatches) > 0:
 		first = r.Mismatches[0].String()
 	case len(r.Missing) > 0:
-		first = r.Missing[0] + ": missing from the source"
+		first = QuoteUnprintable(r.Missing[0]) + ": missing from the source"
 	case len(r.Unexpected) > 0 && !r.allowUnexpected:
-		first = r.Unexpected[0] + ": in the source but not in the manifest"
+		first = QuoteUnprintable(r.Unexpected[0]) + ": in the source but not in the manifest"
 	case sidecarErr != nil:
 		return fmt.Errorf("%w: %w%s", ErrNotVerified, sidecarErr, more)
 	default:
-		first = r.Manifest[0]
+		first = QuoteUnprintable(r.Manifest[0])
 	}
 	return fmt.Errorf("%w: %s%s", ErrNotVerified, first, more)
 }
@@ -275,7 +294,14 @@ func Verify(ctx context.Context, l *Loaded, st store.Store, prefix string, opts 
 	}
 	switch opts.Mode {
 	case ModeMetadata:
+		r.MetadataCompared = map[string]int64{MetadataSize: int64(len(m.Entries) - len(r.Missing))}
 		verifyMetadata(r, m, listing, present)
+		for _, f := range []string{MetadataSize, MetadataVersionID, MetadataETag, MetadataChecksums} {
+			if _, ok := r.MetadataCompared[f]; ok {
+				r.MetadataFields = append(r.MetadataFields, f)
+			}
+		}
+		sortMismatches(r.Mismatches)
 		r.MetadataVerified = r.OK()
 		r.Verified = false
 		return r, nil
@@ -313,7 +339,10 @@ func sortMismatches(ms []Mismatch) {
 	})
 }
 
-// verifyMetadata compares store metadata of the present entries.
+// verifyMetadata compares the store metadata of the present entries, each
+// field only where both the manifest and the source have it: a source
+// that cannot report a field (a local copy of an S3 dataset has no ETags)
+// is not a mismatch, and the field is not counted as compared.
 func verifyMetadata(r *Report, m *Manifest, listing map[string]store.Info, present []int) {
 	for _, i := range present {
 		e := &m.Entries[i]
@@ -325,16 +354,31 @@ func verifyMetadata(r *Report, m *Manifest, listing map[string]store.Info, prese
 		add := func(format string, args ...any) {
 			r.Mismatches = append(r.Mismatches, Mismatch{Path: e.Path, Reason: fmt.Sprintf(format, args...)})
 		}
-		if s.VersionID != "" && info.VersionID != s.VersionID {
-			add("version id differs: %q in the source, %q in the manifest", info.VersionID, s.VersionID)
+		if s.VersionID != "" && info.VersionID != "" {
+			r.MetadataCompared[MetadataVersionID]++
+			if info.VersionID != s.VersionID {
+				add("version id differs: %q in the source, %q in the manifest", info.VersionID, s.VersionID)
+			}
 		}
-		if s.ETag != "" && info.ETag != s.ETag {
-			add("ETag differs: %q in the source, %q in the manifest", info.ETag, s.ETag)
+		if s.ETag != "" && info.ETag != "" {
+			r.MetadataCompared[MetadataETag]++
+			if info.ETag != s.ETag {
+				add("ETag differs: %q in the source, %q in the manifest", info.ETag, s.ETag)
+			}
 		}
+		compared := false
 		for _, alg := range sortedKeys(s.Checksums) {
-			if got, ok := info.Checksums[alg]; ok && got != s.Checksums[alg] {
+			got, ok := info.Checksums[alg]
+			if !ok || got == "" || s.Checksums[alg] == "" {
+				continue
+			}
+			compared = true
+			if got != s.Checksums[alg] {
 				add("%s checksum differs: %q in the source, %q in the manifest", alg, got, s.Checksums[alg])
 			}
+		}
+		if compared {
+			r.MetadataCompared[MetadataChecksums]++
 		}
 	}
 }
@@ -391,10 +435,10 @@ func loadSidecar(r *Report, l *Loaded, rootOK, required bool) *merkle.Dataset {
 		if !rootOK {
 			// The manifest's root does not match its entries: the
 			// entry is at fault, not the sidecar.
-			r.addManifestErr(fmt.Errorf("%w: entry %s: its root is not the one its leaf hashes in %s give (the manifest was edited)", ErrRootMismatch, e.Path, key))
+			r.addManifestErr(fmt.Errorf("%w: entry %s: its root is not the one its leaf hashes in %s give (the manifest was edited)", ErrRootMismatch, QuoteUnprintable(e.Path), QuoteUnprintable(key)))
 			continue
 		}
-		fail(fmt.Errorf("the leaf hashes of %s do not give its object root in the manifest (the sidecar was edited)", e.Path))
+		fail(fmt.Errorf("the leaf hashes of %s do not give its object root in the manifest (the sidecar was edited)", QuoteUnprintable(e.Path)))
 	}
 	if bad > 0 || !rootOK {
 		return ds
@@ -607,7 +651,7 @@ func verifySample(ctx context.Context, r *Report, m *Manifest, ds *merkle.Datase
 func sampleObject(ctx context.Context, st store.Store, dir string, m *Manifest, e *merkle.Entry, chosen []int) ([]Mismatch, int64, int64, error) {
 	obj, err := st.Open(ctx, dir+e.Path)
 	if err != nil {
-		return nil, 0, 0, fmt.Errorf("opening %s: %w", e.Path, err)
+		return nil, 0, 0, fmt.Errorf("opening %s: %w", QuoteUnprintable(e.Path), err)
 	}
 	defer obj.Close()
 	if obj.Size() != e.Size {
@@ -624,7 +668,7 @@ func sampleObject(ctx context.Context, st store.Store, dir string, m *Manifest, 
 		plan, err = merkle.FixedPlan(e.Size, m.Tree.PartSize)
 	}
 	if err != nil {
-		return nil, 0, 0, fmt.Errorf("planning %s: %w", e.Path, err)
+		return nil, 0, 0, fmt.Errorf("planning %s: %w", QuoteUnprintable(e.Path), err)
 	}
 	if len(plan.Leaves) != len(e.Hashes) {
 		return []Mismatch{{Path: e.Path, Reason: fmt.Sprintf("layout differs: %d leaves in the source, %d in the manifest (the Parquet footer was changed?)", len(plan.Leaves), len(e.Hashes))}}, 0, 0, nil
@@ -633,7 +677,7 @@ func sampleObject(ctx context.Context, st store.Store, dir string, m *Manifest, 
 	ve.Leaves = plan.Leaves
 	vr, err := merkle.NewVerifiedReader(ctx, obj, &ve, merkle.ReaderOptions{PartSize: m.Tree.PartSize, CacheSize: -1})
 	if err != nil {
-		return nil, 0, 0, fmt.Errorf("%s: %w", e.Path, err)
+		return nil, 0, 0, fmt.Errorf("%s: %w", QuoteUnprintable(e.Path), err)
 	}
 	check := slices.Clone(chosen)
 	if e.Plan == merkle.PlanParquet {
@@ -656,7 +700,7 @@ func sampleObject(ctx context.Context, st store.Store, dir string, m *Manifest, 
 				ms = append(ms, leafMismatch(e.Path, i, l, "content differs"))
 				continue
 			}
-			return nil, 0, 0, fmt.Errorf("reading %s: %w", e.Path, err)
+			return nil, 0, 0, fmt.Errorf("reading %s: %w", QuoteUnprintable(e.Path), err)
 		}
 	}
 	return ms, int64(len(check)), nbytes, nil

@@ -5,7 +5,12 @@ import (
 	"context"
 	"errors"
 	"io"
+	"iter"
+	"maps"
 	"math"
+	"os"
+	"path/filepath"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -13,6 +18,7 @@ import (
 	"github.com/cairnml/cairn/lineage"
 	"github.com/cairnml/cairn/merkle"
 	"github.com/cairnml/cairn/store"
+	"github.com/cairnml/cairn/store/local"
 	"github.com/cairnml/cairn/store/mem"
 )
 
@@ -414,5 +420,158 @@ func TestVerifyDatasetOneCall(t *testing.T) {
 	_, other := keys(t)
 	if _, err := lineage.VerifyDataset(ctx, out, "m/m.json", other, st, "data", lineage.VerifyOptions{}); !errors.Is(err, lineage.ErrBadSignature) {
 		t.Fatalf("other key: %v", err)
+	}
+}
+
+// s3Like is a store that reports ETags (and, for some keys, checksums)
+// the way S3 does, over a mem store that reports only version ids.
+type s3Like struct {
+	*mem.Store
+	etag      func(key string) string
+	checksums map[string]map[string]string
+}
+
+func (s *s3Like) List(ctx context.Context, prefix string) iter.Seq2[store.Info, error] {
+	return func(yield func(store.Info, error) bool) {
+		for info, err := range s.Store.List(ctx, prefix) {
+			if err == nil {
+				info.ETag = s.etag(info.Key)
+				info.Checksums = s.checksums[info.Key]
+			}
+			if !yield(info, err) {
+				return
+			}
+		}
+	}
+}
+
+// s3Metadata records on every entry the store metadata of an S3 build:
+// an ETag and version id on each, a SHA256 checksum on b/c.txt.
+func s3Metadata(m *lineage.Manifest) {
+	for i := range m.Entries {
+		e := &m.Entries[i]
+		e.Store = &lineage.StoreMetadata{VersionID: e.Store.VersionID, ETag: "etag-" + e.Path}
+		if e.Path == "b/c.txt" {
+			e.Store.Checksums = map[string]string{"SHA256": "sum"}
+		}
+	}
+}
+
+// TestVerifyMetadataComparesWhatBothSidesHave: metadata mode compares a
+// field only where both the manifest and the source have it, and reports
+// which fields it compared, for how many objects.
+func TestVerifyMetadataComparesWhatBothSidesHave(t *testing.T) {
+	ctx := context.Background()
+	files := testFiles(t)
+	st, out := memDataset(t, files), mem.New()
+	build(t, st, out, lineage.BuildOptions{})
+	l := load(t, out)
+	s3Metadata(l.Manifest)
+	opts := lineage.VerifyOptions{Mode: lineage.ModeMetadata}
+
+	// An identical local copy: no ETags, version ids or checksums to
+	// compare, and that is not a mismatch.
+	dir := t.TempDir()
+	for k, v := range files {
+		p := filepath.Join(dir, "data", filepath.FromSlash(k))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, v, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ls, err := local.Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ls.Close()
+	r, err := lineage.Verify(ctx, l, ls, "data", opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !r.OK() || !r.MetadataVerified || r.Verified || len(r.Mismatches) != 0 {
+		t.Errorf("local copy of an S3 dataset: ok %v, mismatches %v", r.OK(), r.Mismatches)
+	}
+	if !slices.Equal(r.MetadataFields, []string{"size"}) || !maps.Equal(r.MetadataCompared, map[string]int64{"size": 4}) {
+		t.Errorf("local copy: compared %v %v, want only the sizes of 4 objects", r.MetadataFields, r.MetadataCompared)
+	}
+
+	// A source that reports version ids, ETags and, for one object, a
+	// checksum: each is compared where the manifest has it too.
+	s3 := &s3Like{Store: st, etag: func(k string) string { return "etag-" + strings.TrimPrefix(k, "data/") },
+		checksums: map[string]map[string]string{"data/b/c.txt": {"SHA256": "sum"}, "data/a.bin": {"SHA256": "no manifest value"}}}
+	r, err = lineage.Verify(ctx, l, s3, "data", opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]int64{"size": 4, "version_id": 4, "etag": 4, "checksums": 1}
+	if !r.MetadataVerified || !slices.Equal(r.MetadataFields, []string{"size", "version_id", "etag", "checksums"}) || !maps.Equal(r.MetadataCompared, want) {
+		t.Errorf("S3-like source: verified %v, compared %v %v, want %v; mismatches %v", r.MetadataVerified, r.MetadataFields, r.MetadataCompared, want, r.Mismatches)
+	}
+
+	// A different ETag, and a different checksum, are mismatches.
+	s3.etag = func(k string) string {
+		if k == "data/a.bin" {
+			return "other"
+		}
+		return "etag-" + strings.TrimPrefix(k, "data/")
+	}
+	s3.checksums["data/b/c.txt"] = map[string]string{"SHA256": "changed"}
+	r, err = lineage.Verify(ctx, l, s3, "data", opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, m := range r.Mismatches {
+		got = append(got, m.String())
+	}
+	if r.OK() || r.MetadataVerified || !slices.Equal(got, []string{
+		`a.bin: ETag differs: "other" in the source, "etag-a.bin" in the manifest`,
+		`b/c.txt: SHA256 checksum differs: "changed" in the source, "sum" in the manifest`,
+	}) {
+		t.Errorf("changed ETag and checksum: ok %v, mismatches %q", r.OK(), got)
+	}
+
+	// Other modes report no metadata fields.
+	r, err = lineage.Verify(ctx, l, st, "data", lineage.VerifyOptions{})
+	if err != nil || r.MetadataFields != nil || r.MetadataCompared != nil {
+		t.Errorf("full mode: %v, metadata fields %v %v", err, r.MetadataFields, r.MetadataCompared)
+	}
+}
+
+// TestVerifyReportsHostileNamesOnOneLine: a path with a line break or
+// another control character is quoted in Mismatch.String and Report.Err,
+// so the one-line error stays one line; a plain path is not.
+func TestVerifyReportsHostileNamesOnOneLine(t *testing.T) {
+	ctx := context.Background()
+	for _, c := range []struct{ name, shown string }{
+		{"new\nline.txt", `"new\nline.txt"`},
+		{"tab\t\u202e.txt", `"tab\t\u202e.txt"`},
+		{"plain name.txt", "plain name.txt"},
+	} {
+		files := map[string][]byte{c.name: []byte("hello"), "other": []byte("x")}
+		st, out := memDataset(t, files), mem.New()
+		build(t, st, out, lineage.BuildOptions{})
+		l := load(t, out)
+		put(t, st, "data/"+c.name, []byte("HELLO"))
+		r, err := lineage.Verify(ctx, l, st, "data", lineage.VerifyOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := lineage.ErrNotVerified.Error() + ": " + c.shown + ": leaf 0, bytes [0, 5): content differs"
+		if err := r.Err(); err == nil || err.Error() != want {
+			t.Errorf("%q changed: %v, want %s", c.name, err, want)
+		}
+		if err := st.Delete(ctx, "data/"+c.name); err != nil {
+			t.Fatal(err)
+		}
+		r, err = lineage.Verify(ctx, l, st, "data", lineage.VerifyOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := lineage.ErrNotVerified.Error() + ": " + c.shown + ": missing from the source"; r.Err() == nil || r.Err().Error() != want {
+			t.Errorf("%q missing: %v, want %s", c.name, r.Err(), want)
+		}
 	}
 }

@@ -18,6 +18,8 @@ import (
 	"runtime/debug"
 	"slices"
 	"strings"
+
+	"github.com/cairnml/cairn/lineage"
 )
 
 // Exit codes shared by every command.
@@ -132,7 +134,9 @@ func run(ctx context.Context, e *env, args []string) int {
 	if errors.As(err, &ee) {
 		code = ee.code
 	}
-	if msg := err.Error(); msg != "" {
+	// One line, whatever the error holds: names from the data (paths,
+	// keys) may carry line breaks or other control characters.
+	if msg := lineage.EscapeControls(err.Error()); msg != "" {
 		fmt.Fprintf(e.stderr, "cairn %s: %s\n", c.name, msg)
 	}
 	return code

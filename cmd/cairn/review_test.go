@@ -136,10 +136,17 @@ func TestErrorsNameTheThing(t *testing.T) {
 	if code != exitUsage || strings.Contains(stderr, ": : ") || !strings.Contains(stderr, "no input files") {
 		t.Errorf("profile of an empty dir: exit %d, stderr %q", code, stderr)
 	}
-	missing := filepath.Join(dir, "nodir", "k")
-	code, _, stderr = runCLI(t, "keygen", "-o", missing)
-	if code != exitUsage || strings.Contains(stderr, ".cairn-tmp") || !strings.Contains(stderr, missing) {
-		t.Errorf("keygen into a missing dir: exit %d, stderr %q", code, stderr)
+	// A missing directory is made; one that cannot be (its parent is a
+	// file) is named, never a temporary file.
+	mustRun(t, "keygen", "-o", filepath.Join(dir, "nodir", "k"))
+	notDir := filepath.Join(dir, "file")
+	if err := os.WriteFile(notDir, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	bad := filepath.Join(notDir, "sub", "k")
+	code, _, stderr = runCLI(t, "keygen", "-o", bad)
+	if code != exitUsage || strings.Contains(stderr, ".cairn-tmp") || !strings.Contains(stderr, bad) {
+		t.Errorf("keygen under a file: exit %d, stderr %q", code, stderr)
 	}
 	code, _, stderr = runCLI(t, "check", empty)
 	if code != exitUsage || !strings.HasPrefix(stderr, "cairn check: usage") {

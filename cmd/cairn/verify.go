@@ -65,9 +65,13 @@ func loadManifest(ctx context.Context, path string, keyFile string) (*lineage.Lo
 }
 
 func runVerify(ctx context.Context, e *env, args []string) error {
+	return oneLine(verifyCmd(ctx, e, args))
+}
+
+func verifyCmd(ctx context.Context, e *env, args []string) error {
 	fs := newFlagSet(e, "verify")
 	source := fs.String("source", "", "the dataset `SOURCE` (default: the manifest's dataset.uri)")
-	mode := fs.String("mode", "full", "`mode`: full (re-hash every byte), sample (a seeded fraction of leaves), metadata (sizes, versions, ETags only)")
+	mode := fs.String("mode", "full", "`mode`: full (re-hash every byte), sample (a seeded fraction of leaves), metadata (sizes, and the version ids, ETags and checksums both sides have; reads no bytes)")
 	fraction := fs.Float64("fraction", 0.1, "fraction of leaves checked in sample mode, in (0, 1]")
 	seed := fs.Uint64("seed", 0, "seed of the sample (default: random, and reported)")
 	keyFile := fs.String("key", "", "require a valid signature by this public `key` (MANIFEST.dsse, or MANIFEST is the envelope)")
@@ -183,7 +187,8 @@ func printReport(e *env, r *lineage.Report) {
 	var head string
 	switch {
 	case r.Mode == lineage.ModeMetadata && r.MetadataVerified:
-		head = "METADATA-VERIFIED (sizes, version ids, ETags and checksums match; no bytes were read)"
+		compared, not := metadataSummary(r)
+		head = "METADATA-VERIFIED (" + compared + " match; " + not + "no bytes were read)"
 	case r.OK():
 		head = "VERIFIED (" + string(r.Mode) + ")"
 	default:
@@ -192,6 +197,10 @@ func printReport(e *env, r *lineage.Report) {
 	fmt.Fprintf(w, "%s: %d objects, %d bytes, root %s\n", head, r.Objects, r.Bytes, r.Root)
 	if r.SignedBy != "" {
 		fmt.Fprintf(w, "signed by key %s\n", r.SignedBy)
+	}
+	if r.Mode == lineage.ModeMetadata && !r.MetadataVerified {
+		compared, not := metadataSummary(r)
+		fmt.Fprintf(w, "compared %s; %sno bytes were read\n", compared, not)
 	}
 	if s := r.Sample; s != nil {
 		pct := 0.0
@@ -202,15 +211,71 @@ func printReport(e *env, r *lineage.Report) {
 			s.Seed, s.Fraction, s.LeavesChecked, s.LeavesTotal, s.BytesChecked, s.BytesTotal, pct)
 	}
 	for _, p := range r.Manifest {
-		fmt.Fprintf(w, "  manifest    %s\n", p)
+		fmt.Fprintf(w, "  manifest    %s\n", lineage.QuoteUnprintable(p))
 	}
 	for _, m := range r.Mismatches {
-		fmt.Fprintf(w, "  mismatch    %s\n", m)
+		fmt.Fprintf(w, "  mismatch    %s\n", m) // Mismatch.String quotes
 	}
 	for _, p := range r.Missing {
-		fmt.Fprintf(w, "  missing     %s\n", p)
+		fmt.Fprintf(w, "  missing     %s\n", lineage.QuoteUnprintable(p))
 	}
 	for _, p := range r.Unexpected {
-		fmt.Fprintf(w, "  unexpected  %s\n", p)
+		fmt.Fprintf(w, "  unexpected  %s\n", lineage.QuoteUnprintable(p))
 	}
+}
+
+// metadataSummary says which fields a metadata-mode report compared, as
+// "sizes and ETags (3 of 5 objects)", and which it could not, as "no
+// version ids or checksums to compare; " (empty when it compared all), so
+// that a size check is never taken for more.
+func metadataSummary(r *lineage.Report) (compared, not string) {
+	names := []struct{ field, name string }{
+		{lineage.MetadataSize, "sizes"},
+		{lineage.MetadataETag, "ETags"},
+		{lineage.MetadataVersionID, "version ids"},
+		{lineage.MetadataChecksums, "checksums"},
+	}
+	objects := r.MetadataCompared[lineage.MetadataSize]
+	var yes, no []string
+	for _, f := range names {
+		n, ok := r.MetadataCompared[f.field]
+		switch {
+		case !ok:
+			no = append(no, f.name)
+		case n < objects:
+			yes = append(yes, fmt.Sprintf("%s (%d of %d objects)", f.name, n, objects))
+		default:
+			yes = append(yes, f.name)
+		}
+	}
+	if len(no) > 0 {
+		not = "no " + joinAnd(no, "or") + " to compare; "
+	}
+	return joinAnd(yes, "and"), not
+}
+
+// joinAnd joins "a, b and c" (or "a, b or c").
+func joinAnd(items []string, conj string) string {
+	if len(items) <= 1 {
+		return strings.Join(items, "")
+	}
+	return strings.Join(items[:len(items)-1], ", ") + " " + conj + " " + items[len(items)-1]
+}
+
+// oneLineError keeps an error's message on one line (CLI.md: "Errors go to
+// stderr, one clear line first"): a control character that reached it
+// from a name in the data, past the quoting of lineage's messages, is
+// shown as its Go escape. The exit code and errors.Is/As see the wrapped
+// error.
+type oneLineError struct{ err error }
+
+func (e *oneLineError) Error() string { return lineage.EscapeControls(e.err.Error()) }
+func (e *oneLineError) Unwrap() error { return e.err }
+
+// oneLine wraps err, if not nil, in a *oneLineError.
+func oneLine(err error) error {
+	if err == nil {
+		return nil
+	}
+	return &oneLineError{err}
 }

@@ -5,9 +5,11 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -310,4 +312,85 @@ func TestVerifySingleFileSource(t *testing.T) {
 	if code, _, _ := runCLI(t, "verify", m); code != exitCheck {
 		t.Fatalf("changed single file: exit %d", code)
 	}
+}
+
+// TestVerifyHostilePathOneLine: a changed or missing file whose name holds
+// a line break is reported on one stderr line, quoted; the text report
+// keeps one line per problem.
+func TestVerifyHostilePathOneLine(t *testing.T) {
+	const name = "new\nline.txt"
+	dir, _ := datasetDir(t)
+	data := filepath.Join(dir, "data")
+	p := filepath.Join(data, name)
+	writeFile(t, p, []byte("hello\n"))
+	m := filepath.Join(dir, "m.json")
+	mustRun(t, "build", data, "-o", m)
+
+	writeFile(t, p, []byte("HELLO\n"))
+	code, out, errOut := runCLI(t, "verify", m)
+	want := `cairn verify: dataset does not match its manifest: "new\nline.txt": leaf 0, bytes [0, 6): content differs` + "\n"
+	if code != exitCheck || errOut != want {
+		t.Errorf("changed: exit %d, stderr %q, want %q", code, errOut, want)
+	}
+	if !strings.Contains(out, "\n  mismatch    \"new\\nline.txt\": leaf 0") || strings.Count(out, "\n") != 2 {
+		t.Errorf("changed: report\n%s", out)
+	}
+	if err := os.Remove(p); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errOut = runCLI(t, "verify", m)
+	if want := `cairn verify: dataset does not match its manifest: "new\nline.txt": missing from the source` + "\n"; code != exitCheck || errOut != want {
+		t.Errorf("missing: exit %d, stderr %q, want %q", code, errOut, want)
+	}
+	if !strings.HasSuffix(out, "\n  missing     \"new\\nline.txt\"\n") || strings.Count(out, "\n") != 2 {
+		t.Errorf("missing: report\n%s", out)
+	}
+}
+
+// TestVerifyMetadataSaysWhatItCompared: metadata mode against a local
+// copy compares sizes only and says so, in text and JSON; a manifest
+// built from S3 (ETags, version ids) verifies against an identical local
+// copy instead of failing on the ETags the copy cannot have.
+func TestVerifyMetadataSaysWhatItCompared(t *testing.T) {
+	dir, _ := datasetDir(t)
+	data := filepath.Join(dir, "data")
+	m := filepath.Join(dir, "m.json")
+	mustRun(t, "build", data, "-o", m)
+	const head = "METADATA-VERIFIED (sizes match; no ETags, version ids or checksums to compare; no bytes were read): 4 objects"
+	check := func(m string) {
+		t.Helper()
+		code, out, errOut := runCLI(t, "verify", m, "--source", data, "--mode", "metadata")
+		if code != exitOK || !strings.HasPrefix(out, head) {
+			t.Errorf("exit %d\n%s%s\nwant the head %q", code, out, errOut, head)
+		}
+		out = mustRun(t, "verify", m, "--source", data, "--mode", "metadata", "--format", "json")
+		var r struct {
+			MetadataVerified bool             `json:"metadata_verified"`
+			Fields           []string         `json:"metadata_fields"`
+			Compared         map[string]int64 `json:"metadata_compared"`
+		}
+		if err := json.Unmarshal([]byte(out), &r); err != nil || !r.MetadataVerified || !slices.Equal(r.Fields, []string{"size"}) || !maps.Equal(r.Compared, map[string]int64{"size": 4}) {
+			t.Errorf("JSON: %v %+v\n%s", err, r, out)
+		}
+	}
+	check(m)
+
+	// The same manifest as an S3 build records it.
+	var doc map[string]any
+	if err := json.Unmarshal(readFile(t, m), &doc); err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range doc["entries"].([]any) {
+		e.(map[string]any)["store"] = map[string]any{"etag": "3bd7e0c1a2", "version_id": "v1", "checksums": map[string]any{"CRC32C": "abc="}}
+	}
+	b, err := json.Marshal(doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s3m := filepath.Join(dir, "s3.json")
+	writeFile(t, s3m, b)
+	if _, err := os.Stat(strings.TrimSuffix(m, ".json") + ".leaves"); err == nil {
+		writeFile(t, strings.TrimSuffix(s3m, ".json")+".leaves", readFile(t, strings.TrimSuffix(m, ".json")+".leaves"))
+	}
+	check(s3m)
 }
