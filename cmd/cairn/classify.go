@@ -13,6 +13,7 @@ import (
 
 	"github.com/cairnml/cairn/classify"
 	"github.com/cairnml/cairn/ingest"
+	"github.com/cairnml/cairn/lineage"
 	"github.com/cairnml/cairn/store"
 )
 
@@ -283,4 +284,7 @@ func writeClassifyMD(w io.Writer, rep *classify.Report, cells bool) {
 	}
 }
 
-func mdEscape(s string) string { return strings.ReplaceAll(s, "|", `\|`) }
+// mdEscape makes a name from the data safe in a Markdown table cell or
+// list item: quoted with Go escapes if it holds a line break or other
+// unprintable character (so it cannot add lines), pipes escaped.
+func mdEscape(s string) string { return strings.ReplaceAll(lineage.QuoteUnprintable(s), "|", `\|`) }

@@ -255,3 +255,21 @@ func TestRedactKeepsFormat(t *testing.T) {
 		t.Errorf("redact -o .txt left %s: %v", bad, err)
 	}
 }
+
+// TestClassifyMarkdownHostileNames: a file name with a line break cannot
+// add lines to the Markdown report.
+func TestClassifyMarkdownHostileNames(t *testing.T) {
+	dir := t.TempDir()
+	name := "a\n# Clean | ok.csv"
+	writeFile(t, filepath.Join(dir, name), readFile(t, writeCustomers(t)))
+	code, out, errOut := runCLI(t, "classify", dir, "--format", "md")
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	if strings.Contains(out, "\n# Clean") {
+		t.Errorf("the file name added a heading:\n%s", out)
+	}
+	if !strings.Contains(out, `"a\n# Clean \| ok.csv"`) {
+		t.Errorf("the name is not shown quoted and escaped:\n%s", out)
+	}
+}
