@@ -26,6 +26,9 @@ var (
 	// public key is expected (verification), or the reverse (signing).
 	// It is reported inside a *FormatError.
 	ErrKeyType = errors.New("wrong type of key")
+	// ErrUnsigned reports a manifest that must be signed (a key was
+	// given) and has no signature envelope.
+	ErrUnsigned = errors.New("manifest is not signed")
 	// ErrBadSignature reports a signature that does not verify with the
 	// given key: the manifest was changed or signed by someone else.
 	ErrBadSignature = errors.New("signature does not verify")

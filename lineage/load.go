@@ -43,7 +43,8 @@ type Loaded struct {
 // from key+EnvelopeSuffix (or key itself, if it ends with EnvelopeSuffix,
 // in which case the manifest is the envelope's payload), its signature is
 // verified with pub before the payload is parsed (errors wrap
-// ErrBadSignature or ErrInvalidEnvelope), and the manifest file, if
+// ErrUnsigned when there is no envelope, ErrBadSignature or
+// ErrInvalidEnvelope), and the manifest file, if
 // present, must be exactly the signed payload (else ErrPayloadMismatch).
 // Parse errors are *FormatError wrapping ErrInvalidManifest.
 func Load(ctx context.Context, st store.Store, key string, pub ed25519.PublicKey) (*Loaded, error) {
@@ -55,6 +56,9 @@ func Load(ctx context.Context, st store.Store, key string, pub ed25519.PublicKey
 			envKey, manifestKey = key, base
 		}
 		env, err := store.ReadAll(ctx, st, envKey, MaxEnvelopeSize)
+		if errors.Is(err, store.ErrNotExist) {
+			return nil, fmt.Errorf("%w: no signature envelope %s (sign the manifest with cairn sign, or pass the envelope itself as the manifest): %w", ErrUnsigned, envKey, err)
+		}
 		if err != nil {
 			return nil, fmt.Errorf("reading signature: %w", err)
 		}
@@ -79,6 +83,9 @@ func Load(ctx context.Context, st store.Store, key string, pub ed25519.PublicKey
 		}
 		m, err := ParseManifest(data)
 		if err != nil {
+			if _, _, eerr := ParseEnvelope(data); eerr == nil {
+				return nil, fmt.Errorf("%w: this is a signature envelope, not a manifest: verify it with a public key (--key), or pass the manifest it signs", ErrInvalidManifest)
+			}
 			return nil, err
 		}
 		l.Manifest, l.Bytes = m, data

@@ -183,6 +183,9 @@ func (r *Report) Err() error {
 	more := ""
 	if n > 1 {
 		more = fmt.Sprintf(" (and %d more problems)", n-1)
+		if n == 2 {
+			more = " (and 1 more problem)"
+		}
 	}
 	var rootErr, sidecarErr error
 	for _, err := range r.manifestErrs {

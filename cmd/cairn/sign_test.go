@@ -29,8 +29,12 @@ func TestKeygenSignVerify(t *testing.T) {
 	if !strings.Contains(out, "signed by key ") {
 		t.Errorf("verify output %q", out)
 	}
-	// The envelope itself can be given as MANIFEST.
+	// The envelope itself can be given as MANIFEST, with the key; without
+	// it, verify says what the file is.
 	mustRun(t, "verify", m+".dsse", "--key", key+".pub")
+	if code, _, errOut := runCLI(t, "verify", m+".dsse"); code != exitUsage || !strings.Contains(errOut, "this is a signature envelope, not a manifest: verify it with a public key (--key)") {
+		t.Errorf("verify of an envelope without --key: exit %d, %q", code, errOut)
+	}
 	// Another key: the signature does not verify: exit 1.
 	mustRun(t, "keygen", "-o", filepath.Join(dir, "other"))
 	if code, _, errOut := runCLI(t, "verify", m, "--key", filepath.Join(dir, "other.pub")); code != exitCheck || !strings.Contains(errOut, "signature does not verify") {

@@ -26,11 +26,13 @@ func init() {
 }
 
 // loadErr maps an error loading a manifest to an exit code: a signature
-// that does not verify, or a manifest that is not the signed one, is a
-// failed check (1), as a training job must treat it like tampered data;
-// everything else is an input error (2).
+// that does not verify, a manifest that is not the signed one, or one that
+// is not signed at all when a key requires it, is a failed check (1), as a
+// training job must treat it like tampered data (removing the envelope
+// must not turn that into an input error); everything else is an input
+// error (2).
 func loadErr(err error) error {
-	if errors.Is(err, lineage.ErrBadSignature) || errors.Is(err, lineage.ErrPayloadMismatch) {
+	if errors.Is(err, lineage.ErrBadSignature) || errors.Is(err, lineage.ErrPayloadMismatch) || errors.Is(err, lineage.ErrUnsigned) {
 		return failed("%v", err)
 	}
 	return err
