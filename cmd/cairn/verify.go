@@ -124,7 +124,13 @@ func verifyCmd(ctx context.Context, e *env, args []string) error {
 	}
 	st, prefix, err := openDataset(ctx, src)
 	if err != nil {
+		if *source == "" {
+			return fmt.Errorf("the source %s, the manifest's dataset.uri (a relative path is taken from the current directory): %w; give --source", src, err)
+		}
 		return err
+	}
+	if m != lineage.ModeSample && (fs.Lookup("fraction").Value.String() != fs.Lookup("fraction").DefValue || *seed != 0) {
+		fmt.Fprintf(e.stderr, "cairn verify: warning: --fraction and --seed apply to --mode sample only; ignored in %s mode\n", m)
 	}
 	opts := lineage.VerifyOptions{Mode: m, Fraction: *fraction, Seed: *seed, AllowUnexpected: *allowUnexpected, Workers: *workers}
 	base := strings.TrimSuffix(manifestPath, lineage.EnvelopeSuffix)

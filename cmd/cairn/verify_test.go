@@ -394,3 +394,22 @@ func TestVerifyMetadataSaysWhatItCompared(t *testing.T) {
 	}
 	check(s3m)
 }
+
+// TestVerifySourceHints: a relative dataset.uri that does not resolve from
+// here says where the path came from and what to do; sample-only flags in
+// another mode are warned of, not silently ignored.
+func TestVerifySourceHints(t *testing.T) {
+	dir, _ := datasetDir(t)
+	m := filepath.Join(dir, "m.json")
+	t.Chdir(dir)
+	mustRun(t, "build", "data", "-o", m)
+	t.Chdir(t.TempDir())
+	code, _, stderr := runCLI(t, "verify", m)
+	if code != exitUsage || !strings.Contains(stderr, "the source data, the manifest's dataset.uri (a relative path is taken from the current directory)") || !strings.Contains(stderr, "give --source") {
+		t.Errorf("relative uri from elsewhere: exit %d, %q", code, stderr)
+	}
+	code, _, stderr = runCLI(t, "verify", m, "--source", filepath.Join(dir, "data"), "--fraction", "0.5")
+	if code != exitOK || !strings.Contains(stderr, "warning: --fraction and --seed apply to --mode sample only; ignored in full mode") {
+		t.Errorf("--fraction in full mode: exit %d, %q", code, stderr)
+	}
+}
