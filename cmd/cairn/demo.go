@@ -46,6 +46,12 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 	} else if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
+	// Absolute, so that showing it as $DEMO replaces the whole path and
+	// nothing else ("--keep a" must not turn every "a" into $DEMO).
+	dir, err := filepath.Abs(dir)
+	if err != nil {
+		return err
+	}
 	trigger, err := writeDemoData(dir)
 	if err != nil {
 		return fmt.Errorf("writing the demo data: %w", err)
@@ -81,7 +87,7 @@ prohibited_uses: [re-identification, resale]
 		{
 			title:   "Make a signing key",
 			explain: "An ed25519 key pair. The private half signs manifests; the public half is what a training job trusts.",
-			args:    []string{"keygen", "-o", p("keys", "demo")},
+			args:    []string{"keygen", "-o", p("keys", "demo"), "--force"}, // a kept DIR may hold the last run's
 		},
 		{
 			title: "Hash the dataset and record its lineage",
@@ -169,7 +175,7 @@ prohibited_uses: [re-identification, resale]
 			title: "Make a tokenization key",
 			explain: "A separate secret for keyed tokens, never the signing key: redact refuses a PEM key, " +
 				"since a public key would let anyone recompute the tokens.",
-			args: []string{"keygen", "--tokenize", "-o", p("keys", "tokenize.key")},
+			args: []string{"keygen", "--tokenize", "-o", p("keys", "tokenize.key"), "--force"},
 		},
 		{
 			title:   "De-identify",
