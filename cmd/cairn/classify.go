@@ -243,7 +243,11 @@ func failedTypes(rep *classify.Report, fail []string) []string {
 }
 
 func writeClassifyMD(w io.Writer, rep *classify.Report, cells bool) {
-	fmt.Fprintf(w, "# Sensitive columns\n\nSample: %d values per column, seed %d.\n\n", rep.Sample, rep.Seed)
+	if rep.Sample < 0 {
+		fmt.Fprintf(w, "# Sensitive columns\n\nEvery value of every column was classified (no sampling).\n\n")
+	} else {
+		fmt.Fprintf(w, "# Sensitive columns\n\nSample: %d values per column, seed %d.\n\n", rep.Sample, rep.Seed)
+	}
 	if len(rep.Columns) == 0 {
 		fmt.Fprintf(w, "No sensitive columns found.\n")
 	} else {

@@ -273,3 +273,12 @@ func TestClassifyMarkdownHostileNames(t *testing.T) {
 		t.Errorf("the name is not shown quoted and escaped:\n%s", out)
 	}
 }
+
+// TestClassifyEveryValueSaysSo: --sample 0 classifies every value, and the
+// Markdown report says so rather than "-1 values per column".
+func TestClassifyEveryValueSaysSo(t *testing.T) {
+	code, out, errOut := runCLI(t, "classify", writeCustomers(t), "--sample", "0", "--format", "md")
+	if code != exitOK || !strings.Contains(out, "Every value of every column was classified") || strings.Contains(out, "-1 values") {
+		t.Errorf("exit %d, stderr %q, report:\n%s", code, errOut, out)
+	}
+}
