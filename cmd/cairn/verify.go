@@ -129,9 +129,6 @@ func verifyCmd(ctx context.Context, e *env, args []string) error {
 		}
 		return err
 	}
-	if m != lineage.ModeSample && (fs.Lookup("fraction").Value.String() != fs.Lookup("fraction").DefValue || *seed != 0) {
-		fmt.Fprintf(e.stderr, "cairn verify: warning: --fraction and --seed apply to --mode sample only; ignored in %s mode\n", m)
-	}
 	opts := lineage.VerifyOptions{Mode: m, Fraction: *fraction, Seed: *seed, AllowUnexpected: *allowUnexpected, Workers: *workers}
 	base := strings.TrimSuffix(manifestPath, lineage.EnvelopeSuffix)
 	if rel, ok := insideSource(src, base); ok {

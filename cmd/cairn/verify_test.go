@@ -396,8 +396,7 @@ func TestVerifyMetadataSaysWhatItCompared(t *testing.T) {
 }
 
 // TestVerifySourceHints: a relative dataset.uri that does not resolve from
-// here says where the path came from and what to do; sample-only flags in
-// another mode are warned of, not silently ignored.
+// here says where the path came from and what to do.
 func TestVerifySourceHints(t *testing.T) {
 	dir, _ := datasetDir(t)
 	m := filepath.Join(dir, "m.json")
@@ -408,8 +407,5 @@ func TestVerifySourceHints(t *testing.T) {
 	if code != exitUsage || !strings.Contains(stderr, "the source data, the manifest's dataset.uri (a relative path is taken from the current directory)") || !strings.Contains(stderr, "give --source") {
 		t.Errorf("relative uri from elsewhere: exit %d, %q", code, stderr)
 	}
-	code, _, stderr = runCLI(t, "verify", m, "--source", filepath.Join(dir, "data"), "--fraction", "0.5")
-	if code != exitOK || !strings.Contains(stderr, "warning: --fraction and --seed apply to --mode sample only; ignored in full mode") {
-		t.Errorf("--fraction in full mode: exit %d, %q", code, stderr)
-	}
+	mustRun(t, "verify", m, "--source", filepath.Join(dir, "data"))
 }
