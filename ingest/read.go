@@ -133,6 +133,14 @@ type ReadOptions struct {
 	// failing. Keys whose base name starts with "." or "_" (such as
 	// _SUCCESS or .crc files) are always skipped when reading a prefix.
 	SkipUnknown bool
+	// Skipped, if set, is told each key SkipUnknown skips, in key order,
+	// before the first batch, so that a caller can say what it did not
+	// read.
+	Skipped func(key string)
+	// Exclude, if set, leaves out of a prefix the keys for which it
+	// returns true, as if they were not there (such as a command's own
+	// output inside its source).
+	Exclude func(key string) bool
 	// Open opens objects; nil means the store's own Open.
 	Open OpenFunc
 	// Allocator for Arrow buffers; nil means memory.DefaultAllocator.
@@ -242,11 +250,14 @@ func resolveKeys(ctx context.Context, s store.Store, keyOrPrefix string, opts Re
 			return nil, err
 		}
 		base := path.Base(info.Key)
-		if strings.HasPrefix(base, ".") || strings.HasPrefix(base, "_") {
+		if strings.HasPrefix(base, ".") || strings.HasPrefix(base, "_") || (opts.Exclude != nil && opts.Exclude(info.Key)) {
 			continue
 		}
 		if _, ok := formatFor(info.Key, opts); !ok {
 			if opts.SkipUnknown {
+				if opts.Skipped != nil {
+					opts.Skipped(info.Key)
+				}
 				continue
 			}
 			return nil, &ReadError{Path: info.Key, Row: -1, Err: fmt.Errorf("%w: unsupported file type (want .parquet, .csv, .jsonl or .arrow): move it out of the source, or start its name with \"_\" or \".\" to have it ignored", ErrFormat)}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 
@@ -304,8 +305,23 @@ func TestReadUnknownInDirectory(t *testing.T) {
 	if strings.Contains(err.Error(), "skip unknown") {
 		t.Errorf("error %q names an option the CLI does not have", err)
 	}
-	rows, _, err := collect(t, s, "d", ReadOptions{SkipUnknown: true})
+	var skipped []string
+	rows, _, err := collect(t, s, "d", ReadOptions{SkipUnknown: true, Skipped: func(k string) { skipped = append(skipped, k) }})
 	if err != nil || rows != 1 {
 		t.Errorf("SkipUnknown: %d rows, error %v; want 1 row", rows, err)
+	}
+	if !slices.Equal(skipped, []string{"d/small.bin"}) {
+		t.Errorf("Skipped told %q, want [d/small.bin]", skipped)
+	}
+	// Exclude leaves keys out as if absent: here every table, so nothing
+	// is left to read.
+	put(t, s, "d/out/b.csv", []byte("x\n2\n"))
+	rows, _, err = collect(t, s, "d", ReadOptions{SkipUnknown: true, Exclude: func(k string) bool { return strings.HasPrefix(k, "d/out/") }})
+	if err != nil || rows != 1 {
+		t.Errorf("Exclude d/out/: %d rows, error %v; want 1 row", rows, err)
+	}
+	_, _, err = collect(t, s, "d", ReadOptions{SkipUnknown: true, Exclude: func(k string) bool { return strings.HasSuffix(k, ".csv") }})
+	if !errors.Is(err, ErrEmpty) {
+		t.Errorf("every table excluded: %v, want ErrEmpty", err)
 	}
 }

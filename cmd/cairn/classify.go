@@ -3,11 +3,10 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
-	"iter"
 	"os"
-	"path"
 	"slices"
 	"strings"
 
@@ -72,51 +71,13 @@ func classifyStore(ctx context.Context, st store.Store, key string, sc *classify
 // notATable is the reason a file of no table format is skipped.
 const notATable = "not a table: not .parquet, .csv, .jsonl or .arrow"
 
-// tableKeys lists the keys under prefix ("" for all) in st that a
-// command reading a directory SOURCE reads, in key order: those of a
-// table format (see ingest.FormatOf). skipped lists the others, which a
-// report must name so that nobody takes them as covered. Like ingest.Read,
-// it ignores keys whose base name starts with "." or "_" (_SUCCESS, .crc
-// files, temporary files), and it ignores keys for which exclude (if not
-// nil) returns true. No table is an error wrapping ingest.ErrEmpty,
-// which names the skipped files.
-func tableKeys(ctx context.Context, st store.Store, prefix string, exclude func(string) bool) (keys, skipped []string, err error) {
-	for info, err := range st.List(ctx, prefix) {
-		if err != nil {
-			return nil, nil, err
-		}
-		base := path.Base(info.Key)
-		if strings.HasPrefix(base, ".") || strings.HasPrefix(base, "_") || (exclude != nil && exclude(info.Key)) {
-			continue
-		}
-		if _, ok := ingest.FormatOf(info.Key); !ok {
-			skipped = append(skipped, info.Key)
-			continue
-		}
-		keys = append(keys, info.Key)
+// noTables adds to err, if it says a directory SOURCE holds no table
+// (ingest.ErrEmpty), the files that were skipped for not being tables.
+func noTables(err error, skipped []string) error {
+	if len(skipped) > 0 && errors.Is(err, ingest.ErrEmpty) {
+		return fmt.Errorf("%w; skipped %s", err, skippedList(skipped))
 	}
-	if len(keys) == 0 {
-		err := fmt.Errorf("%w: no input files (.parquet, .csv, .jsonl or .arrow) in the source", ingest.ErrEmpty)
-		if len(skipped) > 0 {
-			err = fmt.Errorf("%w; skipped %s", err, skippedList(skipped))
-		}
-		return nil, nil, &ingest.ReadError{Path: prefix, Row: -1, Err: err}
-	}
-	return keys, skipped, nil
-}
-
-// readTables reads the objects keys of st in turn, as ingest.Read reads
-// one.
-func readTables(ctx context.Context, st store.Store, keys []string, opts ingest.ReadOptions) iter.Seq2[ingest.Batch, error] {
-	return func(yield func(ingest.Batch, error) bool) {
-		for _, k := range keys {
-			for b, err := range ingest.Read(ctx, st, k, opts) {
-				if !yield(b, err) || err != nil {
-					return
-				}
-			}
-		}
-	}
+	return err
 }
 
 // skippedList says "N file(s) that are not tables: a, b, c", naming at
@@ -175,20 +136,15 @@ func runClassify(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	keys := []string{key}
 	var skipped []string
-	if key == "" {
-		if keys, skipped, err = tableKeys(ctx, st, "", nil); err != nil {
-			return err
-		}
-	}
+	ropts := ingest.ReadOptions{SkipUnknown: key == "", Skipped: func(k string) { skipped = append(skipped, k) }}
 	cl, err := classify.NewClassifier(sc, classify.ColumnOptions{Sample: n, Seed: *seed, Cells: *cells})
 	if err != nil {
 		return err
 	}
-	for b, err := range readTables(ctx, st, keys, ingest.ReadOptions{}) {
+	for b, err := range ingest.Read(ctx, st, key, ropts) {
 		if err != nil {
-			return err
+			return noTables(err, skipped)
 		}
 		if err := cl.Add(b.Path, b.Row, b.Record); err != nil {
 			return err

@@ -87,7 +87,11 @@ func runRedact(ctx context.Context, e *env, args []string) error {
 	if single && !outIsTable {
 		return fmt.Errorf("-o %s: name the de-identified copy .parquet, .csv, .jsonl or .arrow: its extension picks the format", *out)
 	}
-	keys := []string{key}
+	// Read CSV cells as the text they hold: a kept value must be written
+	// back as it was ("007" stays "007", "NA" stays "NA").
+	var skipped []string
+	ropts := ingest.ReadOptions{CSV: ingest.CSVOptions{Verbatim: true}, SkipUnknown: !single,
+		Skipped: func(k string) { skipped = append(skipped, k) }}
 	if !single {
 		if outIsTable {
 			return fmt.Errorf("-o %s: for a directory SOURCE, -o names a directory, which gets a copy of each file under its own path", *out)
@@ -97,21 +101,10 @@ func runRedact(ctx context.Context, e *env, args []string) error {
 		}
 		// An OUT inside the SOURCE directory holds earlier output, not
 		// input: a second run must not redact it again.
-		var exclude func(string) bool
 		if rel, ok := insideSource(pos[0], *out); ok {
-			exclude = func(k string) bool { return k == rel || strings.HasPrefix(k, rel+"/") }
-		}
-		var skipped []string
-		if keys, skipped, err = tableKeys(ctx, st, "", exclude); err != nil {
-			return err
-		}
-		if len(skipped) > 0 {
-			fmt.Fprintf(e.stderr, "cairn redact: skipped %s\n", skippedList(skipped))
+			ropts.Exclude = func(k string) bool { return k == rel || strings.HasPrefix(k, rel+"/") }
 		}
 	}
-	// Read CSV cells as the text they hold: a kept value must be written
-	// back as it was ("007" stays "007", "NA" stays "NA").
-	ropts := ingest.ReadOptions{CSV: ingest.CSVOptions{Verbatim: true}}
 	var cur *outFile
 	var curSrc string
 	defer func() {
@@ -122,9 +115,9 @@ func runRedact(ctx context.Context, e *env, args []string) error {
 	var files, rows int64
 	findings := map[string]int{}
 	written := map[string]string{} // output file -> the input written to it
-	for b, err := range readTables(ctx, st, keys, ropts) {
+	for b, err := range ingest.Read(ctx, st, key, ropts) {
 		if err != nil {
-			return err
+			return noTables(err, skipped)
 		}
 		if cur == nil || curSrc != b.Path {
 			dst := *out
@@ -187,6 +180,9 @@ func runRedact(ctx context.Context, e *env, args []string) error {
 			return err
 		}
 		cur = nil
+	}
+	if len(skipped) > 0 {
+		fmt.Fprintf(e.stderr, "cairn redact: skipped %s\n", skippedList(skipped))
 	}
 	fmt.Fprintf(e.stdout, "wrote %d file(s), %d rows to %s\n", files, rows, *out)
 	types := make([]string, 0, len(findings))
