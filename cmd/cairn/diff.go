@@ -40,10 +40,6 @@ func readManifestFile(path string) (*lineage.Manifest, error) {
 }
 
 func runDiff(ctx context.Context, e *env, args []string) error {
-	return oneLine(diffCmd(e, args))
-}
-
-func diffCmd(e *env, args []string) error {
 	fs := newFlagSet(e, "diff")
 	format := fs.String("format", "text", "output `format`: md (for a pull-request comment), json, or text")
 	exitCode := fs.Bool("exit-code", false, "exit 1 when the manifests differ")

@@ -66,11 +66,9 @@ func loadManifest(ctx context.Context, path string, keyFile string) (*lineage.Lo
 	return l, nil
 }
 
+// runVerify runs cairn verify. Its error line, like every command's, is
+// kept on one line by run (lineage.EscapeControls).
 func runVerify(ctx context.Context, e *env, args []string) error {
-	return oneLine(verifyCmd(ctx, e, args))
-}
-
-func verifyCmd(ctx context.Context, e *env, args []string) error {
 	fs := newFlagSet(e, "verify")
 	source := fs.String("source", "", "the dataset `SOURCE` (default: the manifest's dataset.uri)")
 	mode := fs.String("mode", "full", "`mode`: full (re-hash every byte), sample (a seeded fraction of leaves), metadata (sizes, and the version ids, ETags and checksums both sides have; reads no bytes)")
@@ -265,22 +263,4 @@ func joinAnd(items []string, conj string) string {
 		return strings.Join(items, "")
 	}
 	return strings.Join(items[:len(items)-1], ", ") + " " + conj + " " + items[len(items)-1]
-}
-
-// oneLineError keeps an error's message on one line (CLI.md: "Errors go to
-// stderr, one clear line first"): a control character that reached it
-// from a name in the data, past the quoting of lineage's messages, is
-// shown as its Go escape. The exit code and errors.Is/As see the wrapped
-// error.
-type oneLineError struct{ err error }
-
-func (e *oneLineError) Error() string { return lineage.EscapeControls(e.err.Error()) }
-func (e *oneLineError) Unwrap() error { return e.err }
-
-// oneLine wraps err, if not nil, in a *oneLineError.
-func oneLine(err error) error {
-	if err == nil {
-		return nil
-	}
-	return &oneLineError{err}
 }
