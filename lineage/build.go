@@ -262,12 +262,12 @@ func WriteManifest(ctx context.Context, out store.Store, key string, m *Manifest
 	old, oldErr := store.ReadAll(ctx, out, scKey, MaxSidecarSize)
 	wrote := false
 	if oldErr != nil || !bytes.Equal(old, sc.Bytes()) {
-		if err := putSynced(ctx, out, scKey, sc.Bytes()); err != nil {
+		if err := putBytes(ctx, out, scKey, sc.Bytes()); err != nil {
 			return nil, fmt.Errorf("lineage: write sidecar %s: %w", scKey, err)
 		}
 		wrote = true
 	}
-	if err := putSynced(ctx, out, key, data); err != nil {
+	if err := putBytes(ctx, out, key, data); err != nil {
 		err = fmt.Errorf("lineage: write manifest %s: %w", key, err)
 		if !wrote {
 			return nil, err
@@ -293,7 +293,7 @@ func WriteManifest(ctx context.Context, out store.Store, key string, m *Manifest
 func restoreSidecar(ctx context.Context, out store.Store, key string, old []byte, oldErr error) error {
 	switch {
 	case oldErr == nil:
-		return putSynced(ctx, out, key, old)
+		return putBytes(ctx, out, key, old)
 	case errors.Is(oldErr, store.ErrNotExist):
 		return out.Delete(ctx, key)
 	default:
@@ -301,10 +301,10 @@ func restoreSidecar(ctx context.Context, out store.Store, key string, old []byte
 	}
 }
 
-// putSynced puts data at key. Put replaces an object whole, and the local
+// putBytes puts data at key. Put replaces an object whole, and the local
 // store syncs the file and its directory before it returns, so two puts
 // in turn reach the disk in that order.
-func putSynced(ctx context.Context, out store.Store, key string, data []byte) error {
+func putBytes(ctx context.Context, out store.Store, key string, data []byte) error {
 	return out.Put(ctx, key, bytes.NewReader(data), int64(len(data)))
 }
 
