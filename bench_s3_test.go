@@ -24,7 +24,6 @@ import (
 	"github.com/cairnml/cairn/internal/s3test"
 	"github.com/cairnml/cairn/merkle"
 	"github.com/cairnml/cairn/store"
-	"github.com/cairnml/cairn/store/local"
 	"github.com/cairnml/cairn/store/s3"
 )
 
@@ -66,7 +65,6 @@ func s3BenchObjects() []int64 {
 // wall-clock throughput follows their sum.
 func BenchmarkBuildS3(b *testing.B) {
 	s3test.Require(b)
-	ctx := context.Background()
 	sizes := s3BenchObjects()
 	dir := b.TempDir()
 	st := s3test.NewStore(b, "bench")
@@ -80,15 +78,7 @@ func BenchmarkBuildS3(b *testing.B) {
 		keys = append(keys, key)
 		total += size
 	}
-	lst, err := local.Open(dir)
-	if err != nil {
-		b.Fatal(err)
-	}
-	want, err := merkle.Build(ctx, lst, "", merkle.Options{})
-	lst.Close()
-	if err != nil {
-		b.Fatal(err)
-	}
+	want := buildDir(b, dir)
 	os.RemoveAll(dir) // the sub-benchmarks read the S3 copy
 	benchS3(b, st, keys, sizes, want.Root)
 }
@@ -152,7 +142,6 @@ func benchS3(b *testing.B, st *s3.Store, keys []string, sizes []int64, want merk
 // the leaves (probes of the magic and footer, tiny leaves) cost.
 func BenchmarkS3ParquetBuild(b *testing.B) {
 	s3test.Require(b)
-	ctx := context.Background()
 	dir := b.TempDir()
 	st := s3test.NewStore(b, "bench")
 	var keys []string
@@ -165,15 +154,7 @@ func BenchmarkS3ParquetBuild(b *testing.B) {
 		keys = append(keys, key)
 		sizes = append(sizes, size)
 	}
-	lst, err := local.Open(dir)
-	if err != nil {
-		b.Fatal(err)
-	}
-	want, err := merkle.Build(ctx, lst, "", merkle.Options{})
-	lst.Close()
-	if err != nil {
-		b.Fatal(err)
-	}
+	want := buildDir(b, dir)
 	for _, e := range want.Entries {
 		if e.Plan != merkle.PlanParquet {
 			b.Fatalf("%s: planned %s, want Parquet (%s)", e.Path, e.Plan, e.Warning)
