@@ -43,22 +43,8 @@ func (m countedMapper) Map() ([]byte, error) { m.n.Add(1); return m.Mapper.Map()
 func TestBuildMappedMatchesReadAt(t *testing.T) {
 	defer merkle.SetMapMinSize(0)()
 	r := rand.New(rand.NewPCG(9, 1))
-	dir := t.TempDir()
 	files := map[string][]byte{"empty": nil, "one": {7}, "a/b": randBytes(r, 5000), "c": randBytes(r, 3*4096+17)}
-	for k, v := range files {
-		p := filepath.Join(dir, filepath.FromSlash(k))
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, v, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	st, err := local.Open(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	st := dirStore(t, files)
 	for _, workers := range []int{1, 3} {
 		opts := merkle.Options{Params: merkle.Params{PartSize: 1024}, Workers: workers}
 		counted := &mapCounter{Store: st}
