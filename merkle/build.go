@@ -12,8 +12,8 @@ import (
 	"sync/atomic"
 	"unsafe"
 
+	leafblake3 "github.com/cairnml/cairn/internal/blake3"
 	"github.com/cairnml/cairn/store"
-	"github.com/zeebo/blake3"
 	"golang.org/x/sync/errgroup"
 )
 
@@ -427,7 +427,7 @@ func (s *schedule) stop() {
 // worker is one hashing goroutine's state: its leaf hasher and, for
 // stores that cannot map objects, its read buffers.
 type worker struct {
-	h    *blake3.Hasher
+	h    *leafblake3.Hasher
 	buf  []byte // for ReadAt, and objects held whole
 	sbuf []byte // for streams hashed as they arrive
 }
@@ -647,7 +647,7 @@ func (b *builder) hashLeaf(ctx context.Context, w *worker, o *buildObject, i int
 
 // sumLeaf completes the hash of leaf i of o, whose bytes h holds, into
 // o.entry.Hashes[i].
-func sumLeaf(h *blake3.Hasher, o *buildObject, i int) {
+func sumLeaf(h *leafblake3.Hasher, o *buildObject, i int) {
 	l := o.entry.Leaves[i]
 	s := leafSuffix(l.Offset, l.Length)
 	h.Write(s[:])
