@@ -3,8 +3,15 @@ package main
 import (
 	"bytes"
 	"context"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 )
 
 // runCLI runs cairn in-process and returns its exit code, stdout and stderr.
@@ -84,4 +91,85 @@ func TestParseFlagsInterleaved(t *testing.T) {
 	if *mode != "sample" || len(pos) != 2 || pos[0] != "m.json" || pos[1] != "extra" {
 		t.Fatalf("mode=%q pos=%q", *mode, pos)
 	}
+}
+
+// TestMain lets a test run this binary as the cairn command: with
+// CAIRN_TEST_MAIN=1 it runs main with the arguments after "--".
+func TestMain(m *testing.M) {
+	if os.Getenv("CAIRN_TEST_MAIN") == "1" {
+		i := slices.Index(os.Args, "--")
+		os.Args = append([]string{"cairn"}, os.Args[i+1:]...)
+		main()
+		return
+	}
+	os.Exit(m.Run())
+}
+
+// TestSIGTERMCancels sends SIGTERM to a build that is waiting on an S3
+// endpoint that accepts connections and never answers: it must stop
+// promptly, say it was interrupted, exit 2 and leave no files behind.
+func TestSIGTERMCancels(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	connected := make(chan struct{}, 1)
+	go func() {
+		var held []net.Conn
+		defer func() {
+			for _, c := range held {
+				c.Close()
+			}
+		}()
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			held = append(held, c)
+			select {
+			case connected <- struct{}{}:
+			default:
+			}
+		}
+	}()
+	out := t.TempDir()
+	cmd := exec.Command(os.Args[0], "-test.run=^$", "--", "build", "s3://bucket/data", "-o", filepath.Join(out, "m.json"))
+	cmd.Env = append(os.Environ(), "CAIRN_TEST_MAIN=1",
+		"AWS_ENDPOINT_URL=http://"+ln.Addr().String(), "AWS_ENDPOINT_URL_S3=",
+		"AWS_ACCESS_KEY_ID=test", "AWS_SECRET_ACCESS_KEY=testtesttest", "AWS_REGION=us-east-1")
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-connected:
+	case <-time.After(20 * time.Second):
+		cmd.Process.Kill()
+		t.Fatalf("build never connected to the endpoint; stderr %q", stderr.String())
+	}
+	start := time.Now()
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		cmd.Process.Kill()
+		t.Fatalf("build still running 10s after SIGTERM; stderr %q", stderr.String())
+	}
+	if code := cmd.ProcessState.ExitCode(); code != exitUsage {
+		t.Errorf("exit code %d after SIGTERM, want %d; stderr %q", code, exitUsage, stderr.String())
+	}
+	if got := stderr.String(); got != "cairn build: interrupted\n" {
+		t.Errorf("stderr = %q, want %q", got, "cairn build: interrupted\n")
+	}
+	if entries, _ := os.ReadDir(out); len(entries) != 0 {
+		t.Errorf("output directory holds %d entries after the interrupted build, want none", len(entries))
+	}
+	t.Logf("stopped %v after SIGTERM", time.Since(start).Round(time.Millisecond))
 }
