@@ -213,3 +213,51 @@ func TestRedactMapNeedsRule(t *testing.T) {
 		t.Errorf("map column not dropped: %v", out.Schema())
 	}
 }
+
+// TestUnusedRules: a rule counts as used when it matches a top-level
+// column or a field inside a struct, in any schema seen so far.
+func TestUnusedRules(t *testing.T) {
+	p, err := ParsePolicy(strings.NewReader(`columns:
+  - column: contact.email
+    action: tokenize
+  - column: contact.phone
+    action: drop
+  - column: id
+    action: keep
+  - column: "score*"
+    action: redact
+`), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := NewRedactor(p, nil, testTokenizer(t), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	names := func() []string {
+		var out []string
+		for _, c := range r.UnusedRules() {
+			out = append(out, c.Column)
+		}
+		return out
+	}
+	if got := strings.Join(names(), ","); got != "contact.email,contact.phone,id,score*" {
+		t.Errorf("before any schema, unused = %s", got)
+	}
+	contact := arrow.StructOf(arrow.Field{Name: "email", Type: arrow.BinaryTypes.String, Nullable: true})
+	if _, err := r.OutputSchema(arrow.NewSchema([]arrow.Field{
+		{Name: "id", Type: arrow.PrimitiveTypes.Int64},
+		{Name: "contact", Type: contact, Nullable: true},
+	}, nil)); err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(names(), ","); got != "contact.phone,score*" {
+		t.Errorf("after the first schema, unused = %s, want contact.phone,score*", got)
+	}
+	if _, err := r.OutputSchema(arrow.NewSchema([]arrow.Field{{Name: "score_2", Type: arrow.PrimitiveTypes.Float64}}, nil)); err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(names(), ","); got != "contact.phone" {
+		t.Errorf("after the second schema, unused = %s, want contact.phone", got)
+	}
+}

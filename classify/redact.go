@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -19,6 +20,9 @@ type Redactor struct {
 	scan   *Scanner
 	tok    *Tokenizer
 	mem    memory.Allocator
+
+	mu   sync.Mutex
+	used []bool // by index in policy.Columns: matched a column in OutputSchema
 }
 
 // NewRedactor returns a redactor. p must have been validated (ParsePolicy
@@ -45,7 +49,33 @@ func NewRedactor(p *Policy, s *Scanner, tok *Tokenizer, mem memory.Allocator) (*
 	if mem == nil {
 		mem = memory.DefaultAllocator
 	}
-	return &Redactor{policy: p, scan: s, tok: tok, mem: mem}, nil
+	return &Redactor{policy: p, scan: s, tok: tok, mem: mem, used: make([]bool, len(p.Columns))}, nil
+}
+
+// UnusedRules returns, in policy order, the column rules that matched no
+// column of any schema given to OutputSchema so far: most likely a
+// misspelt column name, which leaves that column to the entity rules.
+func (r *Redactor) UnusedRules() []ColumnRule {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var out []ColumnRule
+	for i, u := range r.used {
+		if !u {
+			out = append(out, r.policy.Columns[i])
+		}
+	}
+	return out
+}
+
+// markUsed records that rule, a rule of r's policy, matched a column.
+func (r *Redactor) markUsed(rule *ColumnRule) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for i := range r.policy.Columns {
+		if &r.policy.Columns[i] == rule {
+			r.used[i] = true
+		}
+	}
 }
 
 // RedactStats counts what Apply changed.
@@ -105,7 +135,9 @@ func (r *Redactor) OutputSchema(in *arrow.Schema) (*arrow.Schema, error) {
 
 func (r *Redactor) outField(f arrow.Field, col string, inherited *ColumnRule) (arrow.Field, bool, error) {
 	rule := r.policy.columnRule(col)
-	if rule == nil {
+	if rule != nil {
+		r.markUsed(rule)
+	} else {
 		rule = inherited
 	}
 	if rule != nil {

@@ -184,6 +184,10 @@ func runRedact(ctx context.Context, e *env, args []string) error {
 	if len(skipped) > 0 {
 		fmt.Fprintf(e.stderr, "cairn redact: skipped %s\n", skippedList(skipped))
 	}
+	for _, r := range red.UnusedRules() {
+		fmt.Fprintf(e.stderr, "cairn redact: warning: policy rule for column %q (%s) matched no column; check its name\n",
+			r.Column, r.Action)
+	}
 	fmt.Fprintf(e.stdout, "wrote %d file(s), %d rows to %s\n", files, rows, *out)
 	types := make([]string, 0, len(findings))
 	for k := range findings {

@@ -238,3 +238,27 @@ func TestSkippedFilesReported(t *testing.T) {
 		t.Errorf("profile of a directory with small.bin: exit %d, stderr %q", code, stderr)
 	}
 }
+
+// TestRedactWarnsOnUnusedRule: a policy rule whose column matches nothing
+// (here a misspelt name) is named on stderr, and the rules that matched
+// are not.
+func TestRedactWarnsOnUnusedRule(t *testing.T) {
+	dir := t.TempDir()
+	key, _ := tokenKey(t, dir)
+	src := filepath.Join(dir, "in.csv")
+	writeFile(t, src, []byte("name,emial_address,notes\nAda,ada@example.com,x\n"))
+	policy := filepath.Join(dir, "p.yaml")
+	writeFile(t, policy, []byte("columns:\n  - column: email_address\n    action: drop\n  - column: notes\n    action: drop\n  - column: \"n*\"\n    action: keep\n"))
+	out := filepath.Join(dir, "out.csv")
+	code, _, stderr := runCLI(t, "redact", src, "-o", out, "--key", key, "--policy", policy)
+	if code != exitOK {
+		t.Fatalf("redact exited %d: %s", code, stderr)
+	}
+	want := "cairn redact: warning: policy rule for column \"email_address\" (drop) matched no column; check its name\n"
+	if stderr != want {
+		t.Errorf("stderr = %q, want %q", stderr, want)
+	}
+	if got := string(readFile(t, out)); strings.Contains(got, "notes") || !strings.Contains(got, "emial_address") {
+		t.Errorf("output %q: want notes dropped and emial_address kept", got)
+	}
+}
