@@ -182,11 +182,22 @@ func newFlagSet(e *env, c string) *flag.FlagSet {
 
 // parseFlags parses args allowing flags after positional arguments (as in
 // "cairn verify m.json --mode sample") and returns the positional ones.
+// -h prints the flags; a bad flag is an error of one line, which run
+// prints, not followed by the whole flag listing.
 func parseFlags(fs *flag.FlagSet, args []string) ([]string, error) {
+	out := fs.Output()
+	fs.SetOutput(io.Discard)
+	defer fs.SetOutput(out)
 	var pos []string
 	for {
 		if err := fs.Parse(args); err != nil {
-			return nil, err
+			if errors.Is(err, flag.ErrHelp) {
+				fmt.Fprintf(out, "Usage of %s:\n", fs.Name())
+				fs.SetOutput(out)
+				fs.PrintDefaults()
+				return nil, err
+			}
+			return nil, fmt.Errorf("%w (run 'cairn help %s' for the flags)", err, strings.TrimPrefix(fs.Name(), "cairn "))
 		}
 		args = fs.Args()
 		if len(args) == 0 {

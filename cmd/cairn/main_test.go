@@ -34,6 +34,8 @@ func TestFrame(t *testing.T) {
 		{[]string{"help"}, exitOK, "Exit codes: 0 success, 1 the data failed the check, 2 usage or input error", ""},
 		{nil, exitUsage, "", "usage: cairn COMMAND"},
 		{[]string{"frobnicate"}, exitUsage, "", `unknown command "frobnicate"`},
+		{[]string{"verify", "--bogus"}, exitUsage, "", "cairn verify: flag provided but not defined: -bogus (run 'cairn help verify' for the flags)\n"},
+		{[]string{"build", "--workers", "x"}, exitUsage, "", "cairn build: invalid value \"x\" for flag -workers"},
 	}
 	for _, c := range cases {
 		code, stdout, stderr := runCLI(t, c.args...)
@@ -172,4 +174,17 @@ func TestSIGTERMCancels(t *testing.T) {
 		t.Errorf("output directory holds %d entries after the interrupted build, want none", len(entries))
 	}
 	t.Logf("stopped %v after SIGTERM", time.Since(start).Round(time.Millisecond))
+}
+
+// TestFlagErrorIsOneLine: a bad flag gets one line on stderr, without the
+// flag listing, and -h still lists the flags.
+func TestFlagErrorIsOneLine(t *testing.T) {
+	_, _, stderr := runCLI(t, "diff", "a.json", "b.json", "--no-such-flag")
+	if strings.Count(stderr, "\n") != 1 || !strings.HasPrefix(stderr, "cairn diff: flag provided but not defined: -no-such-flag") {
+		t.Errorf("stderr = %q, want one line naming the flag", stderr)
+	}
+	code, _, stderr := runCLI(t, "diff", "-h")
+	if code != exitOK || !strings.Contains(stderr, "Usage of cairn diff:") || !strings.Contains(stderr, "-exit-code") {
+		t.Errorf("diff -h: exit %d, stderr %q; want 0 and the flags", code, stderr)
+	}
 }
