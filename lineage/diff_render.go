@@ -318,6 +318,10 @@ func signed(n int64) string {
 	return "0"
 }
 
+// FormatBytes formats a byte count for people: exact below 1 KiB, else to
+// three significant figures in KiB, MiB, GiB, TiB or PiB ("1.50 GiB").
+func FormatBytes(n int64) string { return iec(n) }
+
 // iec formats a byte count: exact below 1 KiB, else to three significant
 // figures in KiB, MiB, GiB, TiB.
 func iec(n int64) string {

@@ -54,27 +54,47 @@ func (p *progressFlags) reporter(e *env, what string) (func(merkle.Progress), fu
 	}
 	var mu sync.Mutex
 	var last time.Time
-	drawn := false
+	start := time.Now()
+	width := 0 // of the line last drawn
 	report := func(pr merkle.Progress) {
 		mu.Lock()
 		defer mu.Unlock()
 		if now := time.Now(); now.Sub(last) > 200*time.Millisecond || pr.Bytes == pr.TotalBytes {
 			last = now
-			pct := 100.0
-			if pr.TotalBytes > 0 {
-				pct = 100 * float64(pr.Bytes) / float64(pr.TotalBytes)
-			}
-			fmt.Fprintf(e.stderr, "\r%s %5.1f%%  %d/%d objects  %d/%d bytes", what, pct, pr.Objects, pr.TotalObjects, pr.Bytes, pr.TotalBytes)
-			drawn = true
+			line := progressLine(what, pr, now.Sub(start))
+			// Pad over the rest of a longer previous line.
+			fmt.Fprintf(e.stderr, "\r%-*s", width, line)
+			width = max(width, len(line))
 		}
 	}
 	return report, func() {
 		mu.Lock()
 		defer mu.Unlock()
-		if drawn {
+		if width > 0 {
 			fmt.Fprintln(e.stderr)
 		}
 	}
+}
+
+// progressLine is one progress report: the share of bytes done, objects,
+// bytes, and once a second has passed the rate and the time left at that
+// rate ("hashing  42.0%  3/8 objects  1.00 GiB of 2.38 GiB  512 MiB/s  ETA 3s").
+func progressLine(what string, pr merkle.Progress, elapsed time.Duration) string {
+	pct := 100.0
+	if pr.TotalBytes > 0 {
+		pct = 100 * float64(pr.Bytes) / float64(pr.TotalBytes)
+	}
+	line := fmt.Sprintf("%s %5.1f%%  %d/%d objects  %s of %s", what, pct, pr.Objects, pr.TotalObjects,
+		lineage.FormatBytes(pr.Bytes), lineage.FormatBytes(pr.TotalBytes))
+	if elapsed >= time.Second && pr.Bytes > 0 {
+		rate := float64(pr.Bytes) / elapsed.Seconds()
+		line += fmt.Sprintf("  %s/s", lineage.FormatBytes(int64(rate)))
+		if left := pr.TotalBytes - pr.Bytes; left > 0 {
+			eta := time.Duration(float64(left) / rate * float64(time.Second))
+			line += "  ETA " + eta.Round(time.Second).String()
+		}
+	}
+	return line
 }
 
 // parseSize parses a byte size: an integer with an optional unit K, M, G

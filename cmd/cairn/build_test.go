@@ -7,6 +7,9 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/cairnml/cairn/merkle"
 )
 
 func TestBuildRecordsProvenanceAndParents(t *testing.T) {
@@ -182,4 +185,24 @@ func TestBuildOutputPaths(t *testing.T) {
 	m := filepath.Join(dir, "new", "sub", "m.json")
 	mustRun(t, "build", data, "-o", m)
 	mustRun(t, "verify", m)
+}
+
+func TestProgressLine(t *testing.T) {
+	pr := merkle.Progress{Bytes: 1 << 30, TotalBytes: 5 << 29, Objects: 3, TotalObjects: 8}
+	cases := []struct {
+		elapsed time.Duration
+		pr      merkle.Progress
+		want    string
+	}{
+		{500 * time.Millisecond, pr, "hashing  40.0%  3/8 objects  1.00 GiB of 2.50 GiB"},
+		{2 * time.Second, pr, "hashing  40.0%  3/8 objects  1.00 GiB of 2.50 GiB  512 MiB/s  ETA 3s"},
+		{2 * time.Second, merkle.Progress{Bytes: 700, TotalBytes: 700, Objects: 1, TotalObjects: 1},
+			"hashing 100.0%  1/1 objects  700 B of 700 B  350 B/s"},
+		{3 * time.Second, merkle.Progress{}, "hashing 100.0%  0/0 objects  0 B of 0 B"},
+	}
+	for _, c := range cases {
+		if got := progressLine("hashing", c.pr, c.elapsed); got != c.want {
+			t.Errorf("progressLine(%+v, %v) = %q, want %q", c.pr, c.elapsed, got, c.want)
+		}
+	}
 }
