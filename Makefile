@@ -38,6 +38,7 @@ lint: $(BIN)/staticcheck
 ## then the poisoning-evaluation targets, which are statistical runs too slow for the race detector
 unit:
 	go test -race -short -count=1 ./...
+	go test -count=1 -tags purego ./internal/blake3
 	go test -count=1 -run '^TestPoisoningTargets$$' ./ingest/check
 
 ## bench: every benchmark once, so none rots

@@ -9,9 +9,9 @@ import (
 	zeebo "github.com/zeebo/blake3"
 )
 
-// TestVectors checks the official BLAKE3 test vectors (inputs up to 100 KiB,
-// so the subtree path runs too) in all three modes, written whole and in
-// pieces.
+// TestVectors checks the official BLAKE3 test vectors (inputs up to 31 KiB)
+// and a 4 MiB one checked with b3sum, which takes the subtree path with
+// subtrees of up to 1 MiB, in all three modes, written whole and in pieces.
 func TestVectors(t *testing.T) {
 	for _, tv := range vectors {
 		in := tv.input()
@@ -135,4 +135,19 @@ func FuzzSameAsZeebo(f *testing.F) {
 		}
 		sameAsZeebo(t, key, data, cuts, sums)
 	})
+}
+
+// TestSubtreesDoNotAllocate: the subtree scratch must stay on the stack
+// (an array too large for it would cost an allocation per MiB).
+func TestSubtreesDoNotAllocate(t *testing.T) {
+	data := make([]byte, 2<<20)
+	h := New()
+	var out [32]byte
+	if n := testing.AllocsPerRun(5, func() {
+		h.Reset()
+		h.Write(data)
+		h.Sum(out[:0])
+	}); n != 0 {
+		t.Errorf("hashing 2 MiB allocates %v times, want 0", n)
+	}
 }

@@ -14,8 +14,14 @@ import (
 )
 
 // maxGroups bounds a subtree to 128 groups of 8 chunks (1 MiB of input),
-// whose chaining values (32 KiB) stay in the CPU's cache.
+// whose chaining values (32 KiB) stay in the CPU's cache. The scratch for
+// them lives on the stack: far larger (Go keeps locals up to 128 KiB there)
+// and it would be allocated on every call.
 const maxGroups = 128
+
+// minGroups is the smallest subtree worth its scratch: below 8 groups,
+// zeroing 32 KiB costs more than the cvstack saves.
+const minGroups = 8
 
 // subtrees hashes a prefix of buf, at least one group of 8 chunks, and
 // returns its length. It needs a.len == 0 and len(buf) > 2*8192; it leaves
@@ -32,7 +38,7 @@ func (a *hasher) subtrees(buf string) int {
 		p = min(p, (1<<bits.TrailingZeros64(a.chunks))/8)
 	}
 	input := unsafe.Pointer(unsafe.StringData(buf))
-	if p < 2 {
+	if p < minGroups {
 		a.consume((*[8192]byte)(input))
 		a.chunks += 8
 		return 8192
@@ -45,7 +51,7 @@ func (a *hasher) subtrees(buf string) int {
 }
 
 // subtree sets lane 0 of out to the chaining value of the subtree over the
-// 8p chunks at input, where p is a power of two from 2 to maxGroups and
+// 8p chunks at input, where p is a power of two from minGroups to maxGroups and
 // a.chunks is the index of the first chunk.
 func (a *hasher) subtree(input unsafe.Pointer, p int, out *chainVector) {
 	var cvs [maxGroups]chainVector
