@@ -40,8 +40,10 @@ func (a *hasher) updateString(buf string) {
 
 	for len(buf) > 0 {
 		if a.len == 0 && len(buf) > 2*8192 {
-			buf = buf[a.subtrees(buf):]
-			continue
+			if n := a.subtrees(buf); n > 0 {
+				buf = buf[n:]
+				continue
+			}
 		}
 		if a.len == 0 && len(buf) > 8192 {
 			// relies on the data pointer being the first word in the string header

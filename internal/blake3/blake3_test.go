@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/hex"
 	"math/rand/v2"
+	"slices"
 	"testing"
 
 	zeebo "github.com/zeebo/blake3"
@@ -149,5 +150,30 @@ func TestSubtreesDoNotAllocate(t *testing.T) {
 		h.Sum(out[:0])
 	}); n != 0 {
 		t.Errorf("hashing 2 MiB allocates %v times, want 0", n)
+	}
+}
+
+// TestSubtreesTaken: a leaf written whole is hashed in aligned 1 MiB
+// subtrees, and one written in pieces in the largest subtrees its
+// alignment allows, so the fast path cannot quietly switch off.
+func TestSubtreesTaken(t *testing.T) {
+	var got []int
+	testHookSubtree = func(p int) { got = append(got, p) }
+	defer func() { testHookSubtree = nil }()
+	data := make([]byte, 8<<20+16)
+	h := New()
+	h.Write(data)
+	if want := []int{128, 128, 128, 128, 128, 128, 128, 128}; !slices.Equal(got, want) {
+		t.Errorf("8 MiB + 16 bytes written whole: subtrees of %v groups, want %v", got, want)
+	}
+	got = nil
+	h.Reset()
+	// 100 KiB: one subtree of 8 groups, then single groups up to chunk 88
+	// (4 KiB kept back). The rest: single groups up to chunk 128, then
+	// subtrees as large as each offset's alignment and what is left allow.
+	h.Write(data[:100<<10])
+	h.Write(data[100<<10 : 1<<20])
+	if want := []int{8, 16, 32, 32, 16, 8}; !slices.Equal(got, want) {
+		t.Errorf("100 KiB then the rest of 1 MiB: subtrees of %v groups, want %v", got, want)
 	}
 }

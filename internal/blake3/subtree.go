@@ -23,26 +23,34 @@ const maxGroups = 128
 // zeroing 32 KiB costs more than the cvstack saves.
 const minGroups = 8
 
-// subtrees hashes a prefix of buf, at least one group of 8 chunks, and
-// returns its length. It needs a.len == 0 and len(buf) > 2*8192; it leaves
-// at least one byte of buf, so the last chunk is never pushed (it may be
-// the root).
+// testHookSubtree, if set, is called with the size in groups of each
+// subtree hashed: the tests check that the fast path is taken.
+var testHookSubtree func(groups int)
+
+// subtrees hashes a prefix of buf as one subtree of at least minGroups
+// groups of 8 chunks, if the chunk count allows one there, and returns its
+// length, or 0. It needs a.len == 0 and len(buf) > 2*8192; it leaves at
+// least one byte of buf, so the last chunk is never pushed (it may be the
+// root).
 func (a *hasher) subtrees(buf string) int {
-	for a.stack.bufn > 0 {
-		a.stack.flush(a.flags, &a.key)
-	}
 	groups := (len(buf) - 1) / 8192
 	p := min(1<<(bits.Len(uint(groups))-1), maxGroups)
 	if a.chunks != 0 {
 		// A subtree of 8p chunks must start at a multiple of 8p chunks.
 		p = min(p, (1<<bits.TrailingZeros64(a.chunks))/8)
 	}
-	input := unsafe.Pointer(unsafe.StringData(buf))
 	if p < minGroups {
-		a.consume((*[8192]byte)(input))
-		a.chunks += 8
-		return 8192
+		return 0
 	}
+	// The subtree's chaining value goes on the stack at its level, below
+	// which the stack must hold nothing pending.
+	for a.stack.bufn > 0 {
+		a.stack.flush(a.flags, &a.key)
+	}
+	if testHookSubtree != nil {
+		testHookSubtree(p)
+	}
+	input := unsafe.Pointer(unsafe.StringData(buf))
 	var cv chainVector
 	a.subtree(input, p, &cv)
 	a.stack.pushL(uint8(bits.TrailingZeros(uint(8*p))), &cv, 0)
