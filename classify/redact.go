@@ -22,7 +22,7 @@ type Redactor struct {
 	mem    memory.Allocator
 
 	mu   sync.Mutex
-	used []bool // by index in policy.Columns: matched a column in OutputSchema
+	used map[*ColumnRule]bool // rules of policy.Columns that matched a column in OutputSchema
 }
 
 // NewRedactor returns a redactor. p must have been validated (ParsePolicy
@@ -49,7 +49,7 @@ func NewRedactor(p *Policy, s *Scanner, tok *Tokenizer, mem memory.Allocator) (*
 	if mem == nil {
 		mem = memory.DefaultAllocator
 	}
-	return &Redactor{policy: p, scan: s, tok: tok, mem: mem, used: make([]bool, len(p.Columns))}, nil
+	return &Redactor{policy: p, scan: s, tok: tok, mem: mem, used: map[*ColumnRule]bool{}}, nil
 }
 
 // UnusedRules returns, in policy order, the column rules that matched no
@@ -59,8 +59,8 @@ func (r *Redactor) UnusedRules() []ColumnRule {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	var out []ColumnRule
-	for i, u := range r.used {
-		if !u {
+	for i := range r.policy.Columns {
+		if !r.used[&r.policy.Columns[i]] {
 			out = append(out, r.policy.Columns[i])
 		}
 	}
@@ -71,11 +71,7 @@ func (r *Redactor) UnusedRules() []ColumnRule {
 func (r *Redactor) markUsed(rule *ColumnRule) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	for i := range r.policy.Columns {
-		if &r.policy.Columns[i] == rule {
-			r.used[i] = true
-		}
-	}
+	r.used[rule] = true
 }
 
 // RedactStats counts what Apply changed.

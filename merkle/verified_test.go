@@ -326,14 +326,7 @@ func TestDiffFromManifest(t *testing.T) {
 		if err := merkle.WriteSidecar(&sc, d); err != nil {
 			t.Fatal(err)
 		}
-		es := make([]merkle.Entry, len(d.Entries))
-		for i, e := range d.Entries {
-			es[i] = merkle.Entry{Path: e.Path, Size: e.Size, Root: e.Root, Plan: e.Plan, NumLeaves: e.NumLeaves}
-		}
-		nd, err := merkle.NewDataset(d.Params, es)
-		if err != nil {
-			t.Fatal(err)
-		}
+		nd := stripped(t, d)
 		if err := merkle.ReadSidecar(&sc, nd); err != nil {
 			t.Fatal(err)
 		}

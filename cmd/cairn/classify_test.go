@@ -90,8 +90,7 @@ func TestClassifyCLI(t *testing.T) {
 func TestRedactCLI(t *testing.T) {
 	src := writeCustomers(t)
 	dir := t.TempDir()
-	key := filepath.Join(dir, "k")
-	writeFile(t, key, []byte("a secret tokenization key, 32 bytes+"))
+	key, _ := tokenKey(t, dir)
 	out := filepath.Join(dir, "redacted.parquet")
 	if code, _, errOut := runCLI(t, "redact", src, "-o", out, "--key", key); code != exitOK {
 		t.Fatalf("redact exited %d: %s", code, errOut)
@@ -202,8 +201,7 @@ func TestBuildSecondPassIsVerified(t *testing.T) {
 func TestRedactKeepsFormat(t *testing.T) {
 	src := writeCustomers(t)
 	dir := t.TempDir()
-	key := filepath.Join(dir, "k")
-	writeFile(t, key, []byte("a secret tokenization key, 32 bytes+"))
+	key, _ := tokenKey(t, dir)
 
 	out := filepath.Join(dir, "redacted.csv")
 	if code, _, errOut := runCLI(t, "redact", src, "-o", out, "--key", key); code != exitOK {
